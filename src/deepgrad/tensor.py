@@ -1,0 +1,391 @@
+"""Tensor: an n-dimensional array that remembers how it was computed.
+
+Reverse-mode automatic differentiation (backpropagation) in one screen:
+
+* every differentiable op builds its output with :func:`make_result`, handing over its inputs
+  (the *parents*) and a small ``backward`` closure written right beside the forward code;
+* ``backward(delta)`` receives the gradient of the cost with respect to the op's output,
+  ``delta = dC/d(out)``, and returns one gradient per parent (``None`` where a parent needs
+  none) by the chain rule, ``dC/d(x) = delta * d(out)/d(x)``;
+* :meth:`Tensor.backward` orders the graph topologically with an explicit stack (no recursion,
+  so a chain of 100,000 ops works), walks it from the output back to the leaves, sums the
+  gradients of shared inputs, un-broadcasts them to the input's shape, and accumulates the
+  result into ``.grad`` of every leaf that ``requires_grad``.
+
+Contract for backward closures: return fresh arrays, views of ``delta``, or ``delta`` itself;
+never return one fresh array for two parents, and never return a buffer the op will write to
+later. The engine copies whatever it cannot prove it owns before it lets anyone write into it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Tensor",
+    "tensor",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "make_result",
+    "unbroadcast",
+    "as_array",
+]
+
+DEFAULT_FLOAT = np.dtype(np.float32)
+
+
+class _GradMode:
+    enabled: bool = True
+
+
+def is_grad_enabled() -> bool:
+    """True when new ops record the graph needed for ``backward``."""
+    return _GradMode.enabled
+
+
+class _SetGradMode:
+    """Context manager and decorator that sets whether ops record the graph."""
+
+    mode: bool = False
+
+    def __enter__(self) -> None:
+        self._prev = _GradMode.enabled
+        _GradMode.enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        _GradMode.enabled = self._prev
+
+    def __call__(self, fn: Callable) -> Callable:
+        cls = type(self)
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with cls():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_SetGradMode):  # noqa: N801  (PyTorch's spelling)
+    """``with dg.no_grad():`` or ``@dg.no_grad()``: ops build no graph (inference, updates)."""
+
+    mode = False
+
+
+class enable_grad(_SetGradMode):  # noqa: N801
+    """Re-enable graph recording inside a ``no_grad`` block."""
+
+    mode = True
+
+
+def _freed_backward(delta: np.ndarray) -> tuple:
+    raise RuntimeError(
+        "Trying to backward through the graph a second time: its intermediate results were "
+        "freed by the first backward(). Pass retain_graph=True to the first call."
+    )
+
+
+def as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """The NumPy array behind ``data``; float data defaults to float32 unless ``dtype`` says."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.asarray(data, dtype=dtype)
+    arr = np.asarray(data)
+    if arr.dtype.kind == "f" and arr.dtype != DEFAULT_FLOAT:
+        if not isinstance(data, np.ndarray) or arr.dtype == np.float16:
+            arr = arr.astype(DEFAULT_FLOAT)
+    elif arr.dtype.kind in "OUS":
+        raise TypeError(f"tensor: cannot make a tensor from data of dtype {arr.dtype}")
+    return arr
+
+
+class Tensor:
+    """An array with an optional gradient, recording the ops that produced it.
+
+    ``Tensor(data, requires_grad=False, dtype=None)``: Python floats become float32, NumPy
+    arrays keep their float type (pass ``dtype`` to choose), integer and bool data keep theirs.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_retain")
+    __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
+    __array_ufunc__ = None
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        self.data: np.ndarray = as_array(data, dtype)
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise TypeError(
+                f"Tensor: only floating point tensors can require gradients, got {self.data.dtype}"
+            )
+        self.grad: np.ndarray | None = None
+        self.requires_grad: bool = bool(requires_grad)
+        self._parents: tuple[Tensor, ...] = ()
+        self._backward: Callable | None = None
+        self._op: str = ""
+        self._retain: bool = False
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user rather than by a recorded op."""
+        return self._backward is None
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
+        extra = ""
+        if self.data.dtype != DEFAULT_FLOAT:
+            extra += f", dtype={self.data.dtype}"
+        if self.requires_grad:
+            extra += f", grad_fn=<{self._op}>" if self._op else ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    __hash__ = object.__hash__
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    # ------------------------------------------------------------------ conversions
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def item(self) -> Any:
+        if self.data.size != 1:
+            raise ValueError(
+                f"item(): only a tensor with one element can be converted to a Python scalar, "
+                f"got shape {self.shape}"
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph (no copy)."""
+        return Tensor(self.data, dtype=self.data.dtype)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise TypeError(f"requires_grad_: dtype {self.data.dtype} cannot require gradients")
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> Tensor:
+        """Keep ``.grad`` for this non-leaf tensor after ``backward``."""
+        self._retain = True
+        return self
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    def astype(self, dtype: Any) -> Tensor:
+        from .functional.math import cast
+
+        return cast(self, dtype)
+
+    def float(self) -> Tensor:
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        return self.astype(np.float64)
+
+    def copy(self) -> Tensor:
+        from .functional.math import cast
+
+        return cast(self, self.dtype, copy=True)
+
+    # ------------------------------------------------------------------ autodiff
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Backpropagate ``grad`` (default 1 for a one-element tensor) to every leaf.
+
+        Gradients accumulate into ``leaf.grad`` across calls until zeroed. The graph is freed
+        afterwards unless ``retain_graph=True``.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward(): this tensor does not require grad and has no graph "
+                "(did you forget requires_grad=True, or compute it under no_grad?)"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward(): grad can be implicitly created only for a tensor with one "
+                    f"element, this one has shape {self.shape}; pass grad="
+                )
+            seed = np.ones(self.shape, dtype=self.dtype)
+        else:
+            seed = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+            if seed.shape != self.shape:
+                raise ValueError(
+                    f"backward(): grad has shape {seed.shape} but the tensor has shape {self.shape}"
+                )
+        _run_backward(self, seed, retain_graph)
+
+    # operators and methods are bound in deepgrad/_methods.py (they live in deepgrad.functional)
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Make a tensor from a scalar, list or array (float data becomes float32 by default)."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is None:
+        arr = np.asarray(data)
+        if arr.dtype.kind == "f":
+            dtype = DEFAULT_FLOAT
+    return Tensor(np.array(data, dtype=dtype, copy=True), requires_grad=requires_grad)
+
+
+def make_result(
+    data: np.ndarray,
+    parents: Sequence[Tensor],
+    backward: Callable[[np.ndarray], Sequence[np.ndarray | None]],
+    op: str,
+) -> Tensor:
+    """Wrap an op's output; record ``parents`` and ``backward`` when a gradient is needed."""
+    out = Tensor.__new__(Tensor)
+    out.data = data
+    out.grad = None
+    out._op = op
+    out._retain = False
+    if _GradMode.enabled:
+        for p in parents:
+            if p.requires_grad:
+                out.requires_grad = True
+                out._parents = tuple(parents)
+                out._backward = backward
+                return out
+    out.requires_grad = False
+    out._parents = ()
+    out._backward = None
+    return out
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` over the axes that broadcasting added or stretched, giving ``shape``."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra < 0:
+        return np.broadcast_to(grad, shape)
+    axes = tuple(range(extra)) + tuple(
+        i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1
+    )
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    if extra:
+        grad = grad.reshape(shape)
+    return grad
+
+
+def _topological_order(root: Tensor) -> list[Tensor]:
+    """Tensors reachable from ``root`` that need a gradient, inputs before outputs."""
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        key = id(node)
+        if key in visited:
+            continue
+        visited.add(key)
+        stack.append((node, True))
+        for p in node._parents:
+            if p.requires_grad and id(p) not in visited:
+                stack.append((p, False))
+    return order
+
+
+def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
+    order = _topological_order(root)
+    grads: dict[int, np.ndarray] = {id(root): seed}
+    exclusive: set[int] = {id(root)}  # nodes whose gradient array only the engine holds
+    for node in reversed(order):
+        key = id(node)
+        delta = grads.pop(key, None)
+        if delta is None:
+            continue
+        mine = key in exclusive
+        exclusive.discard(key)
+        backward = node._backward
+        if backward is None or node._retain:  # a leaf (or asked to keep its gradient)
+            if delta.shape != node.shape:
+                delta = unbroadcast(delta, node.shape)
+            if node.grad is None:
+                node.grad = delta if mine else np.array(delta, copy=True)
+            else:
+                node.grad = node.grad + delta
+            if backward is None:
+                continue
+        parent_grads = backward(delta)
+        parents = node._parents
+        if not retain_graph:
+            node._parents = ()
+            node._backward = _freed_backward
+        for p, g in zip(parents, parent_grads, strict=True):
+            if g is None or not p.requires_grad:
+                continue
+            if g.shape != p.data.shape:
+                g = unbroadcast(g, p.data.shape)
+            if g.dtype != p.data.dtype:
+                g = g.astype(p.data.dtype)
+            pkey = id(p)
+            prev = grads.get(pkey)
+            if prev is None:
+                grads[pkey] = g
+                if g.base is None and g is not delta and _unique(g, parent_grads):
+                    exclusive.add(pkey)
+            elif pkey in exclusive:
+                prev += g
+            else:
+                grads[pkey] = prev + g
+                exclusive.add(pkey)
+
+
+def _unique(g: np.ndarray, grads: Sequence[Any]) -> bool:
+    n = 0
+    for other in grads:
+        if other is g:
+            n += 1
+    return n == 1
