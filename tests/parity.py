@@ -59,7 +59,9 @@ def check(
     th_in = [_torch_in(x, grad) for x in arrays]
     dg_out = _listify(dg_fn(*dg_in))
     th_out = _listify(torch_fn(*th_in))
-    assert len(dg_out) == len(th_out), f"deepgrad returned {len(dg_out)} outputs, torch {len(th_out)}"
+    assert len(dg_out) == len(th_out), (
+        f"deepgrad returned {len(dg_out)} outputs, torch {len(th_out)}"
+    )
     for k, (a, b) in enumerate(zip(dg_out, th_out, strict=True)):
         a_np = a.data if isinstance(a, dg.Tensor) else np.asarray(a)
         b_np = b.detach().numpy() if isinstance(b, torch.Tensor) else np.asarray(b)

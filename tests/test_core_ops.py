@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
-from parity import away_from_kinks, check, randn
 
 import deepgrad as dg
+from parity import away_from_kinks, check, randn
 
 BROADCAST = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((1,), (5, 2)), ((), (2, 3))]
 
@@ -27,36 +27,58 @@ def test_binary_broadcasting(op, sa, sb):
 
 @pytest.mark.parametrize(
     "sa,sb",
-    [((3, 4), (4, 5)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 5)),
-     ((2, 1, 3, 4), (5, 4, 2)), ((1, 4), (4, 1))],
+    [
+        ((3, 4), (4, 5)),
+        ((4,), (4, 2)),
+        ((3, 4), (4,)),
+        ((4,), (4,)),
+        ((2, 3, 4), (4, 5)),
+        ((2, 1, 3, 4), (5, 4, 2)),
+        ((1, 4), (4, 1)),
+    ],
 )
 def test_matmul(sa, sb):
     check(lambda a, b: a @ b, lambda a, b: a @ b, [randn(*sa, seed=1), randn(*sb, seed=2)])
 
 
 def test_matmul_noncontiguous():
-    check(lambda a, b: dg.matmul(a, b), torch.matmul, [randn(5, 4), randn(4, 6, seed=3)],
-          noncontiguous=True)
+    check(
+        lambda a, b: dg.matmul(a, b),
+        torch.matmul,
+        [randn(5, 4), randn(4, 6, seed=3)],
+        noncontiguous=True,
+    )
 
 
 @pytest.mark.parametrize(
     "name,make",
-    [("exp", lambda: randn(3, 4)), ("log", lambda: np.abs(randn(3, 4)) + 0.5),
-     ("sqrt", lambda: np.abs(randn(3, 4)) + 0.5), ("abs", lambda: away_from_kinks(3, 4)),
-     ("sin", lambda: randn(5)), ("cos", lambda: randn(2, 2, 2)),
-     ("reciprocal", lambda: np.abs(randn(4)) + 0.5)],
+    [
+        ("exp", lambda: randn(3, 4)),
+        ("log", lambda: np.abs(randn(3, 4)) + 0.5),
+        ("sqrt", lambda: np.abs(randn(3, 4)) + 0.5),
+        ("abs", lambda: away_from_kinks(3, 4)),
+        ("sin", lambda: randn(5)),
+        ("cos", lambda: randn(2, 2, 2)),
+        ("reciprocal", lambda: np.abs(randn(4)) + 0.5),
+    ],
 )
 def test_unary(name, make):
-    check(lambda x: getattr(dg, name, None)(x) if hasattr(dg, name) else getattr(x, name)(),
-          lambda x: getattr(torch, name)(x), [make()])
+    check(
+        lambda x: getattr(dg, name, None)(x) if hasattr(dg, name) else getattr(x, name)(),
+        lambda x: getattr(torch, name)(x),
+        [make()],
+    )
 
 
 def test_clip_where_max_min():
     x = away_from_kinks(4, 5)
     check(lambda a: dg.clip(a, -0.5, 0.7), lambda a: torch.clamp(a, -0.5, 0.7), [x])
     cond = randn(4, 5, seed=4) > 0
-    check(lambda a, b: dg.where(cond, a, b), lambda a, b: torch.where(torch.from_numpy(cond), a, b),
-          [randn(4, 5), randn(5, seed=2)])
+    check(
+        lambda a, b: dg.where(cond, a, b),
+        lambda a, b: torch.where(torch.from_numpy(cond), a, b),
+        [randn(4, 5), randn(5, seed=2)],
+    )
     check(lambda a, b: dg.maximum(a, b), torch.maximum, [randn(3, 4), randn(4, seed=5)])
     check(lambda a, b: dg.minimum(a, b), torch.minimum, [randn(3, 4), randn(3, 1, seed=5)])
 
@@ -71,13 +93,22 @@ def test_reductions(dim, keepdim):
             check(lambda a: a.logsumexp(), lambda a: torch.logsumexp(a.reshape(-1), 0), [x])
             continue
         dname = {"amax": "max", "amin": "min"}.get(name, name)
-        check(lambda a, n=dname: getattr(a, n)(dim, keepdim),
-              lambda a, n=name: getattr(torch, n)(a, tdim, keepdim), [x])
+        check(
+            lambda a, n=dname: getattr(a, n)(dim, keepdim),
+            lambda a, n=name, td=tdim: getattr(torch, n)(a, td, keepdim),
+            [x],
+        )
     for correction in (0, 1):
-        check(lambda a, c=correction: a.var(dim, correction=c, keepdim=keepdim),
-              lambda a, c=correction: torch.var(a, dim, correction=c, keepdim=keepdim), [x])
-        check(lambda a, c=correction: a.std(dim, correction=c, keepdim=keepdim),
-              lambda a, c=correction: torch.std(a, dim, correction=c, keepdim=keepdim), [x])
+        check(
+            lambda a, c=correction: a.var(dim, correction=c, keepdim=keepdim),
+            lambda a, c=correction: torch.var(a, dim, correction=c, keepdim=keepdim),
+            [x],
+        )
+        check(
+            lambda a, c=correction: a.std(dim, correction=c, keepdim=keepdim),
+            lambda a, c=correction: torch.std(a, dim, correction=c, keepdim=keepdim),
+            [x],
+        )
 
 
 def test_max_ties_share_gradient():
@@ -131,8 +162,10 @@ def test_indexing():
         (lambda a: a[None, :, 1], lambda a: a[None, :, 1]),
         (lambda a: a[idx], lambda a: a[torch.from_numpy(idx)]),
         (lambda a: a[idx, 1:3], lambda a: a[torch.from_numpy(idx), 1:3]),
-        (lambda a: a[idx, idx[::-1] % 4], lambda a: a[torch.from_numpy(idx),
-                                                     torch.from_numpy(idx[::-1] % 4)]),
+        (
+            lambda a: a[idx, idx[::-1] % 4],
+            lambda a: a[torch.from_numpy(idx), torch.from_numpy(idx[::-1] % 4)],
+        ),
         (lambda a: a[mask], lambda a: a[torch.from_numpy(mask)]),
         (lambda a: a[dg.tensor(idx)], lambda a: a[torch.from_numpy(idx)]),
     ]
@@ -152,11 +185,23 @@ def test_gather():
 def test_pad(mode):
     x = randn(2, 3, 4, 5)
     pads = (1, 2, 2, 1)
-    check(lambda a: dg.functional.pad(a, pads, mode), lambda a: torch.nn.functional.pad(a, pads, mode),
-          [x])
+    check(
+        lambda a: dg.functional.pad(a, pads, mode),
+        lambda a: torch.nn.functional.pad(a, pads, mode),
+        [x],
+    )
 
 
 def test_single_elements_and_batch_one():
     check(lambda a, b: (a * b).sum(), lambda a, b: (a * b).sum(), [randn(1), randn(1, seed=2)])
     check(lambda a, b: a @ b, lambda a, b: a @ b, [randn(1, 7), randn(7, 3)])
     check(lambda a: a.mean(), lambda a: a.mean(), [randn(1, 1)])
+
+
+@pytest.mark.parametrize("xs", [(4, 3), (1, 3), (2, 5, 3)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear(xs, bias):
+    import deepgrad.functional as F
+
+    args = [randn(*xs), randn(6, 3, seed=1)] + ([randn(6, seed=2)] if bias else [])
+    check(lambda *a: F.linear(*a), lambda *a: torch.nn.functional.linear(*a), args)

@@ -1,19 +1,51 @@
 """deepgrad: the "Introduction to Deep Learning" course as a NumPy deep-learning library.
 
-    import deepgrad as dg
-    x = dg.tensor([[1.0, 2.0]], requires_grad=True)
-    (x * x).sum().backward()
-    x.grad  # array([[2., 4.]], dtype=float32)
+import deepgrad as dg
+x = dg.tensor([[1.0, 2.0]], requires_grad=True)
+(x * x).sum().backward()
+x.grad  # array([[2., 4.]], dtype=float32)
 """
 
 import numpy as _np
 
-from . import _methods  # noqa: F401  (binds operators onto Tensor)
-from . import functional  # noqa: F401
+from . import (
+    _methods,  # noqa: F401  (binds operators onto Tensor)
+    functional,  # noqa: F401
+)
 from .functional import (  # noqa: F401
-    abs, argmax, argmin, cat, chunk, clamp, clip, cos, exp, expand, flatten, gather, log,
-    logsumexp, matmul, max, maximum, mean, min, minimum, permute, reshape, sin, split, sqrt,
-    squeeze, stack, std, sum, transpose, unsqueeze, var, where,
+    abs,
+    argmax,
+    argmin,
+    cat,
+    chunk,
+    clamp,
+    clip,
+    cos,
+    exp,
+    expand,
+    flatten,
+    gather,
+    log,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    permute,
+    reshape,
+    sin,
+    split,
+    sqrt,
+    squeeze,
+    stack,
+    std,
+    sum,
+    transpose,
+    unsqueeze,
+    var,
+    where,
 )
 from .gradcheck import gradcheck  # noqa: F401
 from .random import get_rng_state, manual_seed, set_rng_state  # noqa: F401
@@ -26,13 +58,15 @@ def zeros(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros (float32 unless ``dtype``)."""
     from .functional.shape import _shape_args
 
-    return Tensor(_np.zeros(_shape_args(shape), dtype=dtype or "float32"),
-                  requires_grad=requires_grad)
+    return Tensor(
+        _np.zeros(_shape_args(shape), dtype=dtype or "float32"), requires_grad=requires_grad
+    )
 
 
 def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones (float32 unless ``dtype``)."""
     from .functional.shape import _shape_args
 
-    return Tensor(_np.ones(_shape_args(shape), dtype=dtype or "float32"),
-                  requires_grad=requires_grad)
+    return Tensor(
+        _np.ones(_shape_args(shape), dtype=dtype or "float32"), requires_grad=requires_grad
+    )

@@ -58,14 +58,52 @@ def _bind() -> None:
     T.__hash__ = object.__hash__
     T.__setitem__ = _setitem
 
-    for name in ("exp", "log", "sqrt", "abs", "clip", "clamp", "square", "sin", "cos",
-                 "reciprocal", "sign", "maximum", "minimum", "matmul", "pow"):
+    for name in (
+        "exp",
+        "log",
+        "sqrt",
+        "abs",
+        "clip",
+        "clamp",
+        "square",
+        "sin",
+        "cos",
+        "reciprocal",
+        "sign",
+        "maximum",
+        "minimum",
+        "matmul",
+        "pow",
+    ):
         setattr(T, name, getattr(M, name))
-    for name in ("sum", "mean", "max", "min", "amax", "amin", "var", "std", "logsumexp",
-                 "argmax", "argmin", "norm"):
+    for name in (
+        "sum",
+        "mean",
+        "max",
+        "min",
+        "amax",
+        "amin",
+        "var",
+        "std",
+        "logsumexp",
+        "argmax",
+        "argmin",
+        "norm",
+    ):
         setattr(T, name, getattr(R, name))
-    for name in ("reshape", "view", "transpose", "permute", "flatten", "squeeze", "unsqueeze",
-                 "expand", "repeat", "split", "chunk"):
+    for name in (
+        "reshape",
+        "view",
+        "transpose",
+        "permute",
+        "flatten",
+        "squeeze",
+        "unsqueeze",
+        "expand",
+        "repeat",
+        "split",
+        "chunk",
+    ):
         setattr(T, name, getattr(S, name))
     T.gather = lambda self, dim, index: S.gather(self, dim, index)
     T.T = property(lambda self: S.permute(self, tuple(range(self.ndim))[::-1]))
@@ -84,8 +122,10 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
             "use `with dg.no_grad():` for parameter updates"
         )
     if self._backward is not None:
-        raise RuntimeError("in-place assignment into a tensor that is part of a graph is not "
-                           "supported; build a new tensor (e.g. with dg.where)")
+        raise RuntimeError(
+            "in-place assignment into a tensor that is part of a graph is not "
+            "supported; build a new tensor (e.g. with dg.where)"
+        )
     index, _ = S._index_arrays(index)
     self.data[index] = value.data if isinstance(value, Tensor) else value
 

@@ -25,7 +25,9 @@ def _outputs(out: Any) -> list[Tensor]:
         return [out]
     if isinstance(out, tuple | list):
         return [o for o in out if isinstance(o, Tensor) and o.dtype.kind == "f"]
-    raise TypeError(f"gradcheck: the function must return a Tensor or a tuple of them, got {type(out)}")
+    raise TypeError(
+        f"gradcheck: the function must return a Tensor or a tuple of them, got {type(out)}"
+    )
 
 
 def gradcheck(
@@ -81,16 +83,14 @@ def gradcheck(
         t = args[i]
         analytic = t.grad if t.grad is not None else np.zeros_like(t.data)
         numeric = np.zeros_like(t.data)
-        flat = t.data.reshape(-1)  # a view: perturb in place
-        num_flat = numeric.reshape(-1)
-        for k in range(flat.size):
-            orig = flat[k]
-            flat[k] = orig + eps
+        for k in np.ndindex(*t.shape):  # perturb in place (works for any memory layout)
+            orig = t.data[k]
+            t.data[k] = orig + eps
             plus = cost()
-            flat[k] = orig - eps
+            t.data[k] = orig - eps
             minus = cost()
-            flat[k] = orig
-            num_flat[k] = (plus - minus) / (2 * eps)
+            t.data[k] = orig
+            numeric[k] = (plus - minus) / (2 * eps)
         err = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
         if err.size and np.max(err) > 0:
             worst = np.unravel_index(int(np.argmax(err)), err.shape)

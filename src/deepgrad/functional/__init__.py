@@ -3,14 +3,69 @@
 Each family lives in its own module with forward and backward side by side.
 """
 
+from .activation import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403
+from .linear import linear  # noqa: F401
+from .loss import *  # noqa: F401,F403
 from .math import (  # noqa: F401
-    abs, add, cast, clamp, clip, cos, div, exp, log, matmul, maximum, minimum, mul, neg, pow,
-    reciprocal, sign, sin, sqrt, square, sub, where,
+    abs,
+    add,
+    cast,
+    clamp,
+    clip,
+    cos,
+    div,
+    exp,
+    log,
+    matmul,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    pow,
+    reciprocal,
+    sign,
+    sin,
+    sqrt,
+    square,
+    sub,
+    where,
 )
+from .norm import *  # noqa: F401,F403
+from .pool import *  # noqa: F401,F403
 from .reduce import (  # noqa: F401
-    amax, amin, argmax, argmin, logsumexp, max, mean, min, norm, std, sum, var,
+    amax,
+    amin,
+    argmax,
+    argmin,
+    logsumexp,
+    max,
+    mean,
+    min,
+    norm,
+    std,
+    sum,
+    var,
 )
+from .rnn import *  # noqa: F401,F403
 from .shape import (  # noqa: F401
-    cat, chunk, concatenate, expand, flatten, gather, pad, permute, repeat, reshape, split,
-    squeeze, stack, transpose, unsqueeze, view,
+    cat,
+    chunk,
+    concatenate,
+    expand,
+    flatten,
+    gather,
+    pad,
+    permute,
+    repeat,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    transpose,
+    unsqueeze,
+    view,
 )
+from .sparse import *  # noqa: F401,F403

@@ -13,9 +13,29 @@ import numpy as np
 from ..tensor import Tensor, make_result
 
 __all__ = [
-    "add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", "sqrt", "abs", "clip",
-    "clamp", "where", "maximum", "minimum", "cast", "square", "sin", "cos", "reciprocal",
-    "sign", "lift",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "neg",
+    "pow",
+    "matmul",
+    "exp",
+    "log",
+    "sqrt",
+    "abs",
+    "clip",
+    "clamp",
+    "where",
+    "maximum",
+    "minimum",
+    "cast",
+    "square",
+    "sin",
+    "cos",
+    "reciprocal",
+    "sign",
+    "lift",
 ]
 
 
@@ -123,7 +143,9 @@ def matmul(a: Any, b: Any) -> Tensor:
     a, b = _pair(a, b)
     x, w = a.data, b.data
     if x.ndim == 0 or w.ndim == 0:
-        raise ValueError(f"matmul: both arguments need at least 1 dimension, got {x.shape} @ {w.shape}")
+        raise ValueError(
+            f"matmul: both arguments need at least 1 dimension, got {x.shape} @ {w.shape}"
+        )
     if x.shape[-1] != w.shape[-2 if w.ndim > 1 else 0]:
         raise ValueError(
             f"matmul: inner dimensions differ: a has shape {x.shape}, b has shape {w.shape}"
@@ -131,24 +153,23 @@ def matmul(a: Any, b: Any) -> Tensor:
     out = x @ w
 
     def backward(delta: np.ndarray) -> tuple:
-        xx = x[None, :] if x.ndim == 1 else x
-        ww = w[:, None] if w.ndim == 1 else w
+        # treat 1-D operands as a row (x) or a column (w); the engine sums broadcast batch dims
         d = delta
-        if x.ndim == 1:
-            d = np.expand_dims(d, -2)
         if w.ndim == 1:
-            d = np.expand_dims(d, -1)
+            d = d[..., None]
+        if x.ndim == 1:
+            d = d[..., None, :]
         ga = gb = None
         if a.requires_grad:
+            ww = w[:, None] if w.ndim == 1 else w
             ga = d @ np.swapaxes(ww, -1, -2)
             if x.ndim == 1:
-                ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:])
+                ga = ga[..., 0, :]
         if b.requires_grad:
+            xx = x[None, :] if x.ndim == 1 else x
             gb = np.swapaxes(xx, -1, -2) @ d
-            if gb.ndim > 2 and gb.ndim > w.ndim:
-                gb = gb.sum(axis=tuple(range(gb.ndim - max(w.ndim, 2))))
             if w.ndim == 1:
-                gb = gb.reshape(gb.shape[:-1])
+                gb = gb[..., 0]
         return ga, gb
 
     return make_result(out, (a, b), backward, "matmul")
@@ -273,7 +294,7 @@ def maximum(a: Any, b: Any) -> Tensor:
     out = np.maximum(a.data, b.data)
 
     def backward(delta: np.ndarray) -> tuple:
-        wa = (a.data > b.data) + 0.5 * (a.data == b.data)
+        wa = (a.data > b.data) + (a.data == b.data) * delta.dtype.type(0.5)
         return delta * wa, delta * (1 - wa)
 
     return make_result(out, (a, b), backward, "maximum")
@@ -285,7 +306,7 @@ def minimum(a: Any, b: Any) -> Tensor:
     out = np.minimum(a.data, b.data)
 
     def backward(delta: np.ndarray) -> tuple:
-        wa = (a.data < b.data) + 0.5 * (a.data == b.data)
+        wa = (a.data < b.data) + (a.data == b.data) * delta.dtype.type(0.5)
         return delta * wa, delta * (1 - wa)
 
     return make_result(out, (a, b), backward, "minimum")

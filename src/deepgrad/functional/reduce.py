@@ -5,16 +5,27 @@ Every reduction takes PyTorch's ``dim`` and ``keepdim`` (NumPy's ``axis``/``keep
 
 from __future__ import annotations
 
-from typing import Any
-
 import builtins
+from typing import Any
 
 import numpy as np
 
 from ..tensor import Tensor, make_result
 
-__all__ = ["sum", "mean", "max", "min", "amax", "amin", "var", "std", "logsumexp", "argmax",
-           "argmin", "norm"]
+__all__ = [
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "amax",
+    "amin",
+    "var",
+    "std",
+    "logsumexp",
+    "argmax",
+    "argmin",
+    "norm",
+]
 
 Dim = int | tuple[int, ...] | list[int] | None
 
@@ -100,12 +111,12 @@ def _extreme(x: Tensor, dim: Dim, keepdim: bool, kw: dict, fn: Any, name: str) -
 
 
 def max(x: Tensor, dim: Dim = None, keepdim: bool = False, **kw: Any) -> Tensor:  # noqa: A001
-    """out = max_i x_i over ``dim`` (values only; see ``argmax``). Ties share the gradient evenly."""
+    """out = max_i x_i over ``dim`` (values; see ``argmax``). Ties share the gradient evenly."""
     return _extreme(x, dim, keepdim, kw, np.max, "max")
 
 
 def min(x: Tensor, dim: Dim = None, keepdim: bool = False, **kw: Any) -> Tensor:  # noqa: A001
-    """out = min_i x_i over ``dim`` (values only; see ``argmin``). Ties share the gradient evenly."""
+    """out = min_i x_i over ``dim`` (values; see ``argmin``). Ties share the gradient evenly."""
     return _extreme(x, dim, keepdim, kw, np.min, "min")
 
 

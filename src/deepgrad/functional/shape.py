@@ -10,8 +10,23 @@ import numpy as np
 from ..tensor import Tensor, make_result
 
 __all__ = [
-    "reshape", "view", "transpose", "permute", "flatten", "squeeze", "unsqueeze", "expand",
-    "cat", "concatenate", "stack", "split", "chunk", "gather", "getitem", "pad", "repeat",
+    "reshape",
+    "view",
+    "transpose",
+    "permute",
+    "flatten",
+    "squeeze",
+    "unsqueeze",
+    "expand",
+    "cat",
+    "concatenate",
+    "stack",
+    "split",
+    "chunk",
+    "gather",
+    "getitem",
+    "pad",
+    "repeat",
 ]
 
 
@@ -145,7 +160,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     d = _dim(dim, tensors[0].ndim, "cat")
     for i, t in enumerate(tensors[1:], 1):
         if t.ndim != tensors[0].ndim or any(
-            a != b for k, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if k != d
+            a != b for k, (a, b) in enumerate(zip(t.shape, tensors[0].shape, strict=True)) if k != d
         ):
             raise ValueError(
                 f"cat: tensor {i} has shape {t.shape}, incompatible with tensor 0's shape "
@@ -226,7 +241,7 @@ def _index_arrays(index: Any) -> tuple[Any, bool]:
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
-    """out = x[index] (basic, integer-array or boolean);  dC/dx scatters delta back, summing repeats."""
+    """out = x[index] (basic, integer-array, boolean);  dC/dx scatters delta back (repeats add)."""
     index, fancy = _index_arrays(index)
     try:
         out = x.data[index]
@@ -281,8 +296,12 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
     if any(a < 0 or b < 0 for a, b in widths):
         raise ValueError(f"pad: negative padding {pad} is not supported")
-    np_mode = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
-               "circular": "wrap"}.get(mode)
+    np_mode = {
+        "constant": "constant",
+        "reflect": "reflect",
+        "replicate": "edge",
+        "circular": "wrap",
+    }.get(mode)
     if np_mode is None:
         raise ValueError(f"pad: unknown mode {mode!r}")
     if np_mode == "constant":
