@@ -282,7 +282,7 @@ def make_result(
 ) -> Tensor:
     """Wrap an op's output; record ``parents`` and ``backward`` when a gradient is needed."""
     out = Tensor.__new__(Tensor)
-    out.data = data
+    out.data = data if type(data) is np.ndarray else np.asarray(data)  # 0-d ops give scalars
     out.grad = None
     out._op = op
     out._retain = False
@@ -355,7 +355,7 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
             if node.grad is None:
                 node.grad = delta if mine else np.array(delta, copy=True)
             else:
-                node.grad = node.grad + delta
+                node.grad = np.asarray(node.grad + delta)
             if backward is None:
                 continue
         parent_grads = backward(delta)
@@ -366,6 +366,8 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
         for p, g in zip(parents, parent_grads, strict=True):
             if g is None or not p.requires_grad:
                 continue
+            if type(g) is not np.ndarray:
+                g = np.asarray(g)  # NumPy returns scalars from 0-d arithmetic
             if g.shape != p.data.shape:
                 g = unbroadcast(g, p.data.shape)
             if g.dtype != p.data.dtype:
@@ -379,7 +381,7 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
             elif pkey in exclusive:
                 prev += g
             else:
-                grads[pkey] = prev + g
+                grads[pkey] = np.asarray(prev + g)  # (0-d sums come back as scalars)
                 exclusive.add(pkey)
 
 
