@@ -1,0 +1,86 @@
+"""AdaGrad: a per-weight learning rate from the accumulated squared gradients (week 1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer, ParamsT, _check_nonneg
+
+__all__ = ["Adagrad", "AdaGrad"]
+
+
+class Adagrad(Optimizer):
+    r"""AdaGrad (Duchi et al.): each weight's step shrinks with its gradient history.
+
+    With gradient g_t, learning rate eta (``lr``), ``lr_decay`` d and weight decay lambda, for
+    each weight j::
+
+        g_t <- g_t + lambda * w_{t-1}                  (coupled weight decay, if lambda)
+        G_t = G_{t-1} + g_t^2                          (G_0 = initial_accumulator_value)
+        eta_t = eta / (1 + (t - 1) * d)
+        w_t = w_{t-1} - eta_t * g_t / (sqrt(G_t) + eps)
+
+    The notes write ``w_t = w_{t-1} - eta / sqrt(G_t + eps) * g_t``; this is PyTorch's form, with
+    eps (default 1e-10) added after the square root. Because G_t only grows, the effective
+    learning rate keeps falling (the weakness RMSprop fixes).
+
+    State per parameter (PyTorch's names): ``step`` (t), ``sum`` (G_t).
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ) -> None:
+        defaults = dict(
+            lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value, eps=eps,
+        )
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        for key in ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
+            _check_nonneg(self, group, key)
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        lr = float(group["lr"])
+        lr_decay = float(group["lr_decay"])
+        wd = float(group["weight_decay"])
+        eps = float(group["eps"])
+        init = float(group["initial_accumulator_value"])
+        state = self.state
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            w = p.data
+            if g.shape != w.shape or g.dtype != w.dtype:
+                self._bad_grad(p, g)
+            st = state.get(p)
+            if st is None:
+                st = state[p] = {
+                    "step": 0, "sum": np.full_like(w, init), "_tmp": np.empty_like(w),
+                }
+            t = st["step"] = st["step"] + 1
+            G = st["sum"]
+            tmp = st["_tmp"]
+            if wd != 0.0:
+                g = np.multiply(w, wd)
+                g += p.grad
+            clr = lr / (1.0 + (t - 1) * lr_decay)
+            np.multiply(g, g, out=tmp)  # G_t = G_{t-1} + g^2
+            G += tmp
+            np.sqrt(G, out=tmp)
+            tmp += eps
+            np.divide(g, tmp, out=tmp)
+            tmp *= clr
+            w -= tmp
+
+
+AdaGrad = Adagrad  # the notes' spelling

@@ -1,0 +1,85 @@
+"""Adamax: Adam with the infinity norm in place of the root mean square."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer, ParamsT, _check_beta, _check_nonneg
+
+__all__ = ["Adamax"]
+
+
+class Adamax(Optimizer):
+    r"""Adamax (Kingma & Ba, section 7): Adam's second moment becomes a decaying maximum.
+
+    With gradient g_t, learning rate eta (``lr``), ``betas = (beta1, beta2)``, ``eps`` and
+    weight decay lambda, for each weight j::
+
+        g_t <- g_t + lambda * w_{t-1}                  (coupled weight decay, if lambda)
+        m_t = beta1 * m_{t-1} + (1 - beta1) * g_t
+        u_t = max(beta2 * u_{t-1}, |g_t| + eps)        (exponentially weighted infinity norm)
+        w_t = w_{t-1} - eta / (1 - beta1^t) * m_t / u_t
+
+    PyTorch's formulation (eps inside the max). State per parameter: ``step``, ``exp_avg``
+    (m_t), ``exp_inf`` (u_t).
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        for key in ("lr", "eps", "weight_decay"):
+            _check_nonneg(self, group, key)
+        if len(group["betas"]) != 2:
+            raise ValueError(f"Adamax: betas must be a pair, got {group['betas']}")
+        _check_beta(self, group, "betas", 0)
+        _check_beta(self, group, "betas", 1)
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        lr = float(group["lr"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        eps = float(group["eps"])
+        wd = float(group["weight_decay"])
+        state = self.state
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            w = p.data
+            if g.shape != w.shape or g.dtype != w.dtype:
+                self._bad_grad(p, g)
+            st = state.get(p)
+            if st is None:
+                st = state[p] = {
+                    "step": 0,
+                    "exp_avg": np.zeros_like(w),
+                    "exp_inf": np.zeros_like(w),
+                    "_tmp": np.empty_like(w),
+                }
+            t = st["step"] = st["step"] + 1
+            m = st["exp_avg"]
+            u = st["exp_inf"]
+            tmp = st["_tmp"]
+            if wd != 0.0:
+                g = np.multiply(w, wd)
+                g += p.grad
+            np.subtract(g, m, out=tmp)  # m_t = m + (1 - beta1)(g - m)
+            tmp *= 1.0 - beta1
+            m += tmp
+            u *= beta2  # u_t = max(beta2 u, |g| + eps)
+            np.abs(g, out=tmp)
+            tmp += eps
+            np.maximum(u, tmp, out=u)
+            np.divide(m, u, out=tmp)
+            tmp *= lr / (1.0 - beta1**t)
+            w -= tmp

@@ -1,0 +1,299 @@
+"""Optimizer: the base class of every update rule in ``deepgrad.optim``.
+
+An optimizer holds *parameter groups* (PyTorch's ``param_groups``): a list of dicts, each with
+its ``"params"`` (leaf :class:`deepgrad.Tensor` objects) and its own hyperparameters (``lr``,
+``momentum``, ...; missing ones come from the optimizer's defaults). ``step()`` reads every
+parameter's gradient ``p.grad`` (a NumPy array; ``None`` means "no gradient, skip it") and
+updates ``p.data`` in place. Per-parameter state (momentum buffers h_t, AdaGrad's G_t, Adam's
+m_t and v_t, the step count t) lives in ``optimizer.state[p]``.
+
+``state_dict()`` is PyTorch's layout, made of plain Python numbers, tuples, lists and NumPy
+arrays only (no pickled objects)::
+
+    {"state": {0: {"step": 3, "exp_avg": array, ...}, ...},
+     "param_groups": [{"lr": 0.001, ..., "params": [0, 1, 2]}, ...]}
+
+Parameters are numbered in the order they appear across the groups. Use
+:func:`deepgrad.optim.flatten_state_dict` to turn it into one flat ``{str: ndarray}`` dict for
+``np.savez`` (loadable with ``allow_pickle=False``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor, enable_grad
+
+__all__ = ["Optimizer", "required"]
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _Required()  # marks a hyperparameter with no default (as torch.optim.optimizer.required)
+
+ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
+
+
+class Optimizer:
+    """Base class: parameter groups, per-parameter state, ``zero_grad`` and ``state_dict``.
+
+    Subclasses define ``_update_group(group)`` (the update rule for one group) and may define
+    ``_check_group(group)`` to validate its hyperparameters.
+    """
+
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        name = type(self).__name__
+        if isinstance(params, Tensor):
+            raise TypeError(
+                f"{name}: params must be an iterable of Tensors or of dicts (parameter groups), "
+                f"got a single Tensor; wrap it in a list"
+            )
+        if isinstance(params, dict):
+            raise TypeError(f"{name}: params must be a list of dicts, got a single dict")
+        self.defaults: dict[str, Any] = dict(defaults)
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        self.param_groups: list[dict[str, Any]] = []
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{name}: got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(group):
+                if key != "params":
+                    lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ groups
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group ``{"params": [...], **hyperparameters}`` (defaults fill the rest)."""
+        name = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise TypeError(f"{name}.add_param_group: expected a dict, got {type(param_group)}")
+        group = dict(param_group)
+        params = group.get("params")
+        if params is None:
+            raise ValueError(f"{name}.add_param_group: the group has no 'params' entry")
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError(
+                f"{name}: parameters must be an ordered collection (list/tuple), not a set; "
+                f"the order must be the same on every run for state_dict() to work"
+            )
+        params = list(params)
+        seen: set[int] = set()
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(
+                    f"{name}: params[{i}] must be a deepgrad.Tensor, got {type(p).__name__}"
+                )
+            if not p.is_leaf:
+                raise ValueError(
+                    f"{name}: params[{i}] is not a leaf tensor (it was computed by an op); "
+                    f"optimize the tensor you created with requires_grad=True instead"
+                )
+            if p.data.dtype.kind != "f":
+                raise TypeError(
+                    f"{name}: params[{i}] has dtype {p.data.dtype}; only floating point "
+                    f"tensors can be optimized"
+                )
+            if id(p) in seen:
+                raise ValueError(f"{name}: params[{i}] appears twice in the same group")
+            seen.add(id(p))
+        for other in self.param_groups:
+            for q in other["params"]:
+                if id(q) in seen:
+                    raise ValueError(
+                        f"{name}: some parameters appear in more than one parameter group"
+                    )
+        group["params"] = params
+        for key, default in self.defaults.items():
+            if default is required and key not in group:
+                raise ValueError(
+                    f"{name}: parameter group didn't specify a value of required "
+                    f"hyperparameter {key!r}"
+                )
+            group.setdefault(key, default)
+        self._check_group(group)
+        self.param_groups.append(group)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """Validate a group's hyperparameters (subclasses raise ValueError with the name)."""
+        _check_nonneg(self, group, "lr")
+
+    # ------------------------------------------------------------------ gradients
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient (``None``), or fill it with zeros in place."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                elif g.flags.writeable:
+                    g.fill(0)
+                else:
+                    p.grad = np.zeros_like(p.data)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Apply one update to every parameter that has a gradient.
+
+        ``closure`` (optional) re-evaluates the model and returns the loss; it is called
+        (with gradient recording on) before the update and its result is returned.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            self._update_group(group)
+        return loss
+
+    def _update_group(self, group: dict[str, Any]) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} does not define its update rule")
+
+    def _bad_grad(self, p: Tensor, g: Any) -> None:
+        name = type(self).__name__
+        if not isinstance(g, np.ndarray):
+            raise TypeError(f"{name}.step: p.grad must be a NumPy array, got {type(g).__name__}")
+        if g.shape != p.data.shape:
+            raise ValueError(
+                f"{name}.step: gradient shape {g.shape} does not match parameter shape "
+                f"{p.data.shape}"
+            )
+        raise TypeError(
+            f"{name}.step: gradient dtype {g.dtype} does not match parameter dtype "
+            f"{p.data.dtype} (cast the gradient; no silent promotion)"
+        )
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, Any]:
+        """``{"state": {index: {...}}, "param_groups": [...]}`` with copies of the arrays.
+
+        Only plain numbers, tuples/lists, strings and NumPy arrays appear; entries of the
+        per-parameter state whose name starts with ``_`` (scratch buffers) are left out.
+        """
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            ids = []
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+                ids.append(index[id(p)])
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = ids
+            groups.append(packed)
+        state: dict[int, dict[str, Any]] = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                st = self.state.get(p)
+                if not st:
+                    continue
+                state[index[id(p)]] = {
+                    k: (v.copy() if isinstance(v, np.ndarray) else v)
+                    for k, v in st.items()
+                    if not k.startswith("_")
+                }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore hyperparameters and per-parameter state saved by :meth:`state_dict`.
+
+        Accepts the output of :func:`unflatten_state_dict` and PyTorch's optimizer state
+        dicts too (tensors are converted with ``np.asarray``). Arrays are copied and cast to
+        each parameter's dtype.
+        """
+        name = type(self).__name__
+        if "state" not in state_dict or "param_groups" not in state_dict:
+            raise ValueError(
+                f"{name}.load_state_dict: expected keys 'state' and 'param_groups', got "
+                f"{sorted(state_dict)}"
+            )
+        saved_groups = list(state_dict["param_groups"])
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"{name}.load_state_dict: the state dict has {len(saved_groups)} parameter "
+                f"groups, the optimizer has {len(self.param_groups)}"
+            )
+        id_to_param: dict[int, Tensor] = {}
+        for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups, strict=True)):
+            saved_ids = [int(x) for x in np.asarray(saved["params"]).reshape(-1)]
+            if len(saved_ids) != len(group["params"]):
+                raise ValueError(
+                    f"{name}.load_state_dict: parameter group {i} has {len(group['params'])} "
+                    f"parameters but the saved group has {len(saved_ids)}"
+                )
+            id_to_param.update(zip(saved_ids, group["params"], strict=True))
+        new_state: dict[Tensor, dict[str, Any]] = {}
+        for key, saved_st in state_dict["state"].items():
+            k = int(key)
+            if k not in id_to_param:
+                raise ValueError(f"{name}.load_state_dict: state for unknown parameter {k}")
+            p = id_to_param[k]
+            st: dict[str, Any] = {}
+            for sk, v in saved_st.items():
+                if sk == "step":
+                    st[sk] = int(round(float(np.asarray(v))))
+                elif v is None:
+                    st[sk] = None
+                else:
+                    arr = np.asarray(v)
+                    if arr.ndim == 0 and arr.shape != p.data.shape:
+                        st[sk] = arr.item()
+                        continue
+                    if arr.shape != p.data.shape:
+                        raise ValueError(
+                            f"{name}.load_state_dict: state {sk!r} of parameter {k} has shape "
+                            f"{arr.shape}, the parameter has shape {p.data.shape}"
+                        )
+                    st[sk] = np.array(arr, dtype=p.data.dtype, copy=True)
+            new_state[p] = st
+        for group, saved in zip(self.param_groups, saved_groups, strict=True):
+            for hk, hv in saved.items():
+                if hk == "params":
+                    continue
+                group[hk] = _plain(hv)
+        self.state = new_state
+
+
+def _plain(v: Any) -> Any:
+    """0-d arrays back to Python numbers, 1-d arrays back to tuples (betas)."""
+    if isinstance(v, np.ndarray):
+        return v.item() if v.ndim == 0 else tuple(v.tolist())
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _check_nonneg(opt: Optimizer, group: dict[str, Any], key: str) -> None:
+    v = group[key]
+    try:
+        ok = float(v) >= 0.0
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{type(opt).__name__}: {key} must be a number, got {type(v).__name__}"
+        ) from None
+    if not ok:
+        raise ValueError(f"{type(opt).__name__}: invalid {key} {v} (expected >= 0)")
+
+
+def _check_beta(opt: Optimizer, group: dict[str, Any], key: str, index: int | None = None) -> None:
+    v = group[key] if index is None else group[key][index]
+    label = key if index is None else f"{key}[{index}]"
+    if not 0.0 <= float(v) < 1.0:
+        raise ValueError(f"{type(opt).__name__}: invalid {label} {v} (expected 0 <= {label} < 1)")
