@@ -1,0 +1,1 @@
+"""deepgrad vs PyTorch, side by side: ``python -m benchmarks [--quick] [--json PATH]``."""
