@@ -39,8 +39,11 @@ class Adagrad(Optimizer):
         eps: float = 1e-10,
     ) -> None:
         defaults = dict(
-            lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-            initial_accumulator_value=initial_accumulator_value, eps=eps,
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
         )
         super().__init__(params, defaults)
 
@@ -64,12 +67,12 @@ class Adagrad(Optimizer):
                 self._bad_grad(p, g)
             st = state.get(p)
             if st is None:
-                st = state[p] = {
-                    "step": 0, "sum": np.full_like(w, init), "_tmp": np.empty_like(w),
-                }
+                st = state[p] = {"step": 0, "sum": np.full_like(w, init)}
             t = st["step"] = st["step"] + 1
             G = st["sum"]
-            tmp = st["_tmp"]
+            tmp = st.get("_tmp")
+            if tmp is None:  # scratch buffer (not saved in state_dict)
+                tmp = st["_tmp"] = np.empty_like(w)
             if wd != 0.0:
                 g = np.multiply(w, wd)
                 g += p.grad

@@ -45,7 +45,11 @@ class Adam(Optimizer):
         decoupled_weight_decay: bool = False,
     ) -> None:
         defaults = dict(
-            lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
             decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
@@ -79,14 +83,15 @@ class Adam(Optimizer):
                     "step": 0,
                     "exp_avg": np.zeros_like(w),
                     "exp_avg_sq": np.zeros_like(w),
-                    "_tmp": np.empty_like(w),
                 }
             if amsgrad and "max_exp_avg_sq" not in st:
                 st["max_exp_avg_sq"] = np.zeros_like(w)
             t = st["step"] = st["step"] + 1
             m = st["exp_avg"]
             v = st["exp_avg_sq"]
-            tmp = st["_tmp"]
+            tmp = st.get("_tmp")
+            if tmp is None:  # scratch buffer (not saved in state_dict)
+                tmp = st["_tmp"] = np.empty_like(w)
             if wd != 0.0:
                 if decoupled:
                     w *= 1.0 - lr * wd

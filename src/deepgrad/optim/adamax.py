@@ -64,12 +64,13 @@ class Adamax(Optimizer):
                     "step": 0,
                     "exp_avg": np.zeros_like(w),
                     "exp_inf": np.zeros_like(w),
-                    "_tmp": np.empty_like(w),
                 }
             t = st["step"] = st["step"] + 1
             m = st["exp_avg"]
             u = st["exp_inf"]
-            tmp = st["_tmp"]
+            tmp = st.get("_tmp")
+            if tmp is None:  # scratch buffer (not saved in state_dict)
+                tmp = st["_tmp"] = np.empty_like(w)
             if wd != 0.0:
                 g = np.multiply(w, wd)
                 g += p.grad

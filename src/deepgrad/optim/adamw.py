@@ -33,6 +33,11 @@ class AdamW(Adam):
         amsgrad: bool = False,
     ) -> None:
         super().__init__(
-            params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+            params,
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
             decoupled_weight_decay=True,
         )

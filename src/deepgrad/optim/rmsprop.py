@@ -46,7 +46,11 @@ class RMSprop(Optimizer):
         centered: bool = False,
     ) -> None:
         defaults = dict(
-            lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
             centered=centered,
         )
         super().__init__(params, defaults)
@@ -74,16 +78,16 @@ class RMSprop(Optimizer):
                 self._bad_grad(p, g)
             st = state.get(p)
             if st is None:
-                st = state[p] = {
-                    "step": 0, "square_avg": np.zeros_like(w), "_tmp": np.empty_like(w),
-                }
+                st = state[p] = {"step": 0, "square_avg": np.zeros_like(w)}
             if mu > 0.0 and "momentum_buffer" not in st:
                 st["momentum_buffer"] = np.zeros_like(w)
             if centered and "grad_avg" not in st:
                 st["grad_avg"] = np.zeros_like(w)
             st["step"] += 1
             G = st["square_avg"]
-            tmp = st["_tmp"]
+            tmp = st.get("_tmp")
+            if tmp is None:  # scratch buffer (not saved in state_dict)
+                tmp = st["_tmp"] = np.empty_like(w)
             if wd != 0.0:
                 g = np.multiply(w, wd)
                 g += p.grad

@@ -50,7 +50,10 @@ class SGD(Optimizer):
         nesterov: bool = False,
     ) -> None:
         defaults = dict(
-            lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
             nesterov=nesterov,
         )
         super().__init__(params, defaults)
@@ -77,8 +80,10 @@ class SGD(Optimizer):
                 self._bad_grad(p, g)
             st = state.get(p)
             if st is None:
-                st = state[p] = {"_tmp": np.empty_like(w)}
-            tmp = st["_tmp"]
+                st = state[p] = {}
+            tmp = st.get("_tmp")
+            if tmp is None:  # scratch buffer (not saved in state_dict)
+                tmp = st["_tmp"] = np.empty_like(w)
             if wd != 0.0:  # g <- g + lambda w, in the scratch buffer (p.grad stays untouched)
                 np.multiply(w, wd, out=tmp)
                 tmp += g

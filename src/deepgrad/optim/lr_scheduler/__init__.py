@@ -1,9 +1,9 @@
 """Learning-rate schedules (PyTorch's ``torch.optim.lr_scheduler`` protocol).
 
-    sched = StepLR(opt, step_size=10, gamma=0.5)
-    for epoch in range(epochs):
-        train_one_epoch(...)      # calls opt.step()
-        sched.step()
+sched = StepLR(opt, step_size=10, gamma=0.5)
+for epoch in range(epochs):
+    train_one_epoch(...)      # calls opt.step()
+    sched.step()
 """
 
 from .base import LRScheduler
