@@ -1,0 +1,179 @@
+"""Activation functions: parity with torch.nn.functional (forward + gradients) and gradcheck."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import deepgrad as dg
+import deepgrad.functional as F
+from deepgrad.functional import activation as A
+from parity import away_from_kinks, check, randn
+
+SHAPES = [(1,), (7,), (1, 5), (4, 6), (2, 3, 5), (2, 3, 4, 4)]
+
+ELEMENTWISE = [
+    ("relu", F.relu, TF.relu, True),
+    ("leaky_relu", F.leaky_relu, TF.leaky_relu, True),
+    ("leaky_relu_0.2", lambda x: F.leaky_relu(x, 0.2), lambda x: TF.leaky_relu(x, 0.2), True),
+    ("leaky_relu_neg", lambda x: F.leaky_relu(x, -1.5), lambda x: TF.leaky_relu(x, -1.5), True),
+    ("elu", F.elu, TF.elu, True),
+    ("elu_alpha", lambda x: F.elu(x, alpha=0.3), lambda x: TF.elu(x, alpha=0.3), True),
+    ("sigmoid", F.sigmoid, torch.sigmoid, False),
+    ("tanh", F.tanh, torch.tanh, False),
+    ("softplus", F.softplus, TF.softplus, False),
+    (
+        "softplus_beta",
+        lambda x: F.softplus(x, beta=2.0, threshold=1.5),
+        lambda x: TF.softplus(x, beta=2.0, threshold=1.5),
+        True,  # kink at the threshold
+    ),
+    ("gelu", F.gelu, TF.gelu, False),
+    (
+        "gelu_tanh",
+        lambda x: F.gelu(x, approximate="tanh"),
+        lambda x: TF.gelu(x, approximate="tanh"),
+        False,
+    ),
+    ("silu", F.silu, TF.silu, False),
+]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("name,dg_fn,th_fn,kink", ELEMENTWISE, ids=[e[0] for e in ELEMENTWISE])
+def test_elementwise_parity(name, dg_fn, th_fn, kink, shape):
+    x = away_from_kinks(*shape, seed=len(shape)) * 2
+    if name == "softplus_beta":  # keep away from beta x = threshold
+        x = np.where(np.abs(2 * x - 1.5) < 0.1, x + 0.2, x).astype(np.float32)
+    check(dg_fn, th_fn, [x])
+
+
+@pytest.mark.parametrize("name,dg_fn,th_fn,kink", ELEMENTWISE, ids=[e[0] for e in ELEMENTWISE])
+def test_elementwise_noncontiguous_and_scalar(name, dg_fn, th_fn, kink):
+    check(dg_fn, th_fn, [away_from_kinks(5, 4, seed=3)], noncontiguous=True)
+    check(dg_fn, th_fn, [np.array(0.7, dtype=np.float32)])
+
+
+@pytest.mark.parametrize("name,dg_fn,th_fn,kink", ELEMENTWISE, ids=[e[0] for e in ELEMENTWISE])
+def test_elementwise_extreme_inputs(name, dg_fn, th_fn, kink):
+    x = np.array([-1e4, -90.0, -30.0, -12.0, -3.0, 3.0, 12.0, 30.0, 90.0, 1e4], np.float32)
+    check(dg_fn, th_fn, [x], gradcheck=False)
+
+
+def test_kinks_match_torch():
+    """At x = 0 exactly the subgradient is PyTorch's (relu 0, leaky_relu slope, elu 1... )."""
+    x = np.array([-1.0, 0.0, 1.0], np.float32)
+    for dg_fn, th_fn in [
+        (F.relu, TF.relu),
+        (lambda t: F.leaky_relu(t, 0.1), lambda t: TF.leaky_relu(t, 0.1)),
+        (F.elu, TF.elu),
+    ]:
+        check(dg_fn, th_fn, [x], gradcheck=False)
+
+
+def test_erfc_fallback_without_scipy_is_exact():
+    """The pure-NumPy GELU CDF (used when SciPy is absent) agrees with math.erfc."""
+    import math
+
+    z = np.concatenate([np.linspace(0, 27, 2001), [1e-9, 1e-3, 0.5, 40.0]])
+    ref = np.array([math.erfc(v) for v in z])
+    got = A._erfc_nonneg(z, use_scipy=False)
+    tiny = ref > 1e-300
+    np.testing.assert_allclose(got[tiny], ref[tiny], rtol=1e-9)
+    got32 = A._erfc_nonneg(z.astype(np.float32), use_scipy=False)
+    assert got32.dtype == np.float32
+    ok = ref > 1e-36
+    np.testing.assert_allclose(
+        got32[ok], np.array([math.erfc(v) for v in z.astype(np.float32)])[ok], rtol=1e-6
+    )
+
+
+SOFTMAX_CASES = [
+    ((5,), 0),
+    ((1, 1), 1),
+    ((3, 7), 1),
+    ((3, 7), 0),
+    ((2, 3, 4), -1),
+    ((2, 3, 4, 2), 1),
+]
+
+
+@pytest.mark.parametrize("shape,dim", SOFTMAX_CASES)
+@pytest.mark.parametrize(
+    "dg_fn,th_fn", [(F.softmax, TF.softmax), (F.log_softmax, TF.log_softmax)], ids=["sm", "lsm"]
+)
+def test_softmax_parity(dg_fn, th_fn, shape, dim):
+    x = randn(*shape, seed=sum(shape), scale=3.0)
+    check(lambda t: dg_fn(t, dim=dim), lambda t: th_fn(t, dim=dim), [x])
+
+
+@pytest.mark.parametrize(
+    "dg_fn,th_fn", [(F.softmax, TF.softmax), (F.log_softmax, TF.log_softmax)], ids=["sm", "lsm"]
+)
+def test_softmax_noncontiguous(dg_fn, th_fn):
+    x = randn(6, 5, seed=2, scale=2.0)
+    check(lambda t: dg_fn(t, dim=1), lambda t: th_fn(t, dim=1), [x], noncontiguous=True)
+    check(lambda t: dg_fn(t, dim=0), lambda t: th_fn(t, dim=0), [x], noncontiguous=True)
+
+
+@pytest.mark.parametrize(
+    "dg_fn,th_fn", [(F.softmax, TF.softmax), (F.log_softmax, TF.log_softmax)], ids=["sm", "lsm"]
+)
+def test_softmax_extreme_logits(dg_fn, th_fn):
+    inf = np.inf
+    x = np.array(
+        [
+            [1e30, -1e30, 0.0, 5.0],
+            [-1e30, -1e30, -1e30, -1e30],
+            [-inf, 0.0, 1.0, -inf],
+            [3e38, -3e38, 1.0, 2.0],
+            [88.0, 89.0, 90.0, -200.0],
+        ],
+        np.float32,
+    )
+    dx = dg.Tensor(x, requires_grad=True)
+    tx = torch.tensor(x, requires_grad=True)
+    out_d, out_t = dg_fn(dx, dim=1), th_fn(tx, dim=1)
+    np.testing.assert_allclose(out_d.data, out_t.detach().numpy(), rtol=1e-6)
+    up = randn(*x.shape, seed=9)
+    (out_d * dg.Tensor(up)).sum().backward()
+    (out_t * torch.from_numpy(up)).sum().backward()
+    assert np.all(np.isfinite(dx.grad))
+    np.testing.assert_allclose(dx.grad, tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_softmax_all_masked_row_is_nan_like_torch():
+    x = np.full((1, 3), -np.inf, np.float32)
+    assert np.all(np.isnan(F.softmax(dg.Tensor(x), dim=1).data))
+    assert np.all(np.isnan(TF.softmax(torch.from_numpy(x), dim=1).numpy()))
+
+
+def test_softmax_rows_sum_to_one_and_dtype():
+    x = dg.Tensor(randn(4, 9, scale=10), requires_grad=True)
+    y = F.softmax(x, dim=1)
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y.data.sum(1), 1, rtol=1e-6)
+    F.log_softmax(x, dim=-1).sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_softmax_bad_dim_and_implicit_dim():
+    x = dg.Tensor(randn(2, 3))
+    with pytest.raises(IndexError, match="softmax: dim 2"):
+        F.softmax(x, dim=2)
+    with pytest.warns(UserWarning, match="implicit dimension"):
+        y = F.softmax(x)
+    np.testing.assert_allclose(y.data.sum(1), 1, rtol=1e-6)
+
+
+def test_gelu_bad_approximate():
+    with pytest.raises(ValueError, match="gelu: approximate"):
+        F.gelu(dg.Tensor(randn(3)), approximate="fast")
+
+
+def test_float64_stays_float64():
+    x = dg.Tensor(randn(3, 4).astype(np.float64), requires_grad=True)
+    fns = [F.relu, F.elu, F.sigmoid, F.tanh, F.softplus, F.gelu, F.silu, F.leaky_relu]
+    for fn in fns:
+        assert fn(x).dtype == np.float64, fn.__name__
+    assert F.softmax(x, 1).dtype == np.float64
