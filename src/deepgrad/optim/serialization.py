@@ -4,7 +4,8 @@
 checkpoint loads with ``np.load(path, allow_pickle=False)``; ``unflatten_state_dict`` rebuilds
 the nested dict. Keys are paths joined with ``/``; a suffix records the Python type where an
 array alone would lose it (``#tuple``, ``#list``, ``#none``, ``#str``, ``#dict`` for an empty
-dict). Integer dict keys (the parameter indices of ``"state"``) come back as ints.
+dict, ``#seq`` for a list of dicts). Integer dict keys (the parameter indices of ``"state"``)
+come back as ints.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ def _flatten(value: Any, key: str, out: dict[str, np.ndarray]) -> None:
         out[key + "#none"] = np.zeros(0)
     elif isinstance(value, str):
         out[key + "#str"] = np.array(value)
+    elif isinstance(value, tuple | list) and value and all(isinstance(v, Mapping) for v in value):
+        out[key + "#seq"] = np.array(len(value))  # a list of dicts (param_groups)
+        for i, v in enumerate(value):
+            _flatten(v, f"{key}{_SEP}@{i}", out)
     elif isinstance(value, tuple | list):
         if any(isinstance(v, Mapping | tuple | list | str) or v is None for v in value):
             raise TypeError(
@@ -66,6 +71,7 @@ def _flatten(value: Any, key: str, out: dict[str, np.ndarray]) -> None:
 def unflatten_state_dict(flat: Mapping[str, Any]) -> dict[str, Any]:
     """Inverse of :func:`flatten_state_dict` (also accepts an ``np.load`` NpzFile)."""
     root: dict[Any, Any] = {}
+    seqs: list[list[Any]] = []
     for full in flat.keys():
         arr = np.asarray(flat[full])
         path, _, tag = full.partition("#")
@@ -74,6 +80,10 @@ def unflatten_state_dict(flat: Mapping[str, Any]) -> dict[str, Any]:
         for part in parts[:-1] if tag != "dict" else parts:
             node = node.setdefault(part, {})
         if tag == "dict":
+            continue
+        if tag == "seq":
+            seqs.append(parts)
+            node.setdefault(parts[-1], {})
             continue
         if tag == "none":
             value: Any = None
@@ -88,4 +98,10 @@ def unflatten_state_dict(flat: Mapping[str, Any]) -> dict[str, Any]:
         else:
             value = arr
         node[parts[-1]] = value
+    for parts in sorted(seqs, key=len, reverse=True):  # innermost lists first
+        node = root
+        for part in parts[:-1]:
+            node = node[part]
+        items = node[parts[-1]]
+        node[parts[-1]] = [items[i] for i in range(len(items))]
     return root
