@@ -8,9 +8,12 @@ x.grad  # array([[2., 4.]], dtype=float32)
 
 import numpy as _np
 
-from . import (
+from . import (  # noqa: F401,E402  (train binds fit/compile onto nn.Module)
     _methods,  # noqa: F401  (binds operators onto Tensor)
     functional,  # noqa: F401
+    nn,
+    optim,
+    train,
 )
 from .functional import (  # noqa: F401
     abs,

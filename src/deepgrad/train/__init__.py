@@ -1,0 +1,36 @@
+"""Training: Keras-style fit/evaluate/predict on every Module, callbacks, metrics, checkpoints.
+
+Importing this package binds ``compile``, ``fit``, ``evaluate`` and ``predict`` onto
+``deepgrad.nn.Module`` (the layers know nothing of training; training knows the layers).
+"""
+
+from . import callbacks, metrics  # noqa: F401
+from .callbacks import (  # noqa: F401
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    History,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    PlotCurves,
+    ReduceLROnPlateau,
+    TerminateOnNaN,
+    plot_history,
+)
+from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint  # noqa: F401
+from .fit import compile, evaluate, fit, load_training_state, predict, save_training_state
+from .progbar import Progbar  # noqa: F401
+
+
+def _bind() -> None:
+    from ..nn.module import Module
+
+    Module.compile = compile
+    Module.fit = fit
+    Module.evaluate = evaluate
+    Module.predict = predict
+    Module.save_training_state = save_training_state
+    Module.load_training_state = load_training_state
+
+
+_bind()

@@ -1,0 +1,151 @@
+"""Metrics on NumPy arrays: accuracy, top-k, precision/recall/F1, confusion matrix, MSE/MAE.
+
+Functions take ``(y_true, y_pred)`` like scikit-learn's; ``y_pred`` may be scores/probabilities
+(N, C) (the argmax is taken), a single-column probability (thresholded at 0.5) or labels.
+``Metric`` objects accumulate over batches for ``fit``/``evaluate``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "accuracy", "top_k_accuracy", "confusion_matrix", "precision_recall_f1", "precision",
+    "recall", "f1_score", "mean_squared_error", "mean_absolute_error", "Metric", "get_metric",
+]
+
+
+def _labels(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
+    t = np.asarray(y_true)
+    p = np.asarray(y_pred)
+    if p.ndim == t.ndim + 1 and p.shape[-1] > 1:
+        p = p.argmax(-1)
+    elif p.ndim == t.ndim + 1 and p.shape[-1] == 1:
+        p = (p[..., 0] > 0.5).astype(np.int64)
+    elif p.dtype.kind == "f" and p.shape == t.shape and t.dtype.kind in "iub":
+        p = (p > 0.5).astype(np.int64)
+    if t.ndim == p.ndim + 1:  # one-hot targets
+        t = t.argmax(-1)
+    if t.shape != p.shape:
+        raise ValueError(f"metric: y_true has shape {t.shape}, y_pred {np.shape(y_pred)}")
+    return t.reshape(-1), p.reshape(-1)
+
+
+def accuracy(y_true: Any, y_pred: Any) -> float:
+    """Fraction of correct predictions, (1/l) sum_i [a(x_i) = y_i] (the notes' accuracy)."""
+    t, p = _labels(y_true, y_pred)
+    return float(np.mean(t == p)) if t.size else float("nan")
+
+
+def top_k_accuracy(y_true: Any, scores: Any, k: int = 5) -> float:
+    """Fraction of samples whose true class is among the k highest scores."""
+    s = np.asarray(scores)
+    t = np.asarray(y_true).reshape(-1)
+    if s.ndim != 2 or s.shape[0] != t.size:
+        raise ValueError(f"top_k_accuracy: scores must be (N, C) with N={t.size}, got {s.shape}")
+    k = min(k, s.shape[1])
+    top = np.argpartition(-s, k - 1, axis=1)[:, :k]
+    return float(np.mean((top == t[:, None]).any(1)))
+
+
+def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int | None = None) -> np.ndarray:
+    """C[i, j] = number of samples of true class i predicted as j."""
+    t, p = _labels(y_true, y_pred)
+    n = num_classes or int(max(t.max(initial=-1), p.max(initial=-1)) + 1)
+    return np.bincount(t * n + p, minlength=n * n).reshape(n, n)
+
+
+def precision_recall_f1(
+    y_true: Any, y_pred: Any, average: str = "macro", num_classes: int | None = None
+) -> tuple[float, float, float]:
+    """Precision TP/(TP+FP), recall TP/(TP+FN), F1 = 2PR/(P+R); 'macro', 'micro' or 'binary'."""
+    cm = confusion_matrix(y_true, y_pred, num_classes).astype(np.float64)
+    tp = np.diag(cm)
+    fp = cm.sum(0) - tp
+    fn = cm.sum(1) - tp
+    if average == "micro":
+        tp, fp, fn = tp.sum(), fp.sum(), fn.sum()
+    elif average == "binary":
+        tp, fp, fn = tp[-1], fp[-1], fn[-1]
+    elif average != "macro":
+        raise ValueError(f"precision_recall_f1: average is macro|micro|binary, not {average!r}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prec = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
+        rec = np.where(tp + fn > 0, tp / (tp + fn), 0.0)
+        f1 = np.where(prec + rec > 0, 2 * prec * rec / (prec + rec), 0.0)
+    return float(np.mean(prec)), float(np.mean(rec)), float(np.mean(f1))
+
+
+def precision(y_true: Any, y_pred: Any, average: str = "macro") -> float:
+    return precision_recall_f1(y_true, y_pred, average)[0]
+
+
+def recall(y_true: Any, y_pred: Any, average: str = "macro") -> float:
+    return precision_recall_f1(y_true, y_pred, average)[1]
+
+
+def f1_score(y_true: Any, y_pred: Any, average: str = "macro") -> float:
+    return precision_recall_f1(y_true, y_pred, average)[2]
+
+
+def mean_squared_error(y_true: Any, y_pred: Any) -> float:
+    """(1/n) sum (y - y_hat)^2."""
+    t, p = np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64)
+    return float(np.mean((t.reshape(p.shape) - p) ** 2))
+
+
+def mean_absolute_error(y_true: Any, y_pred: Any) -> float:
+    """(1/n) sum |y - y_hat|."""
+    t, p = np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64)
+    return float(np.mean(np.abs(t.reshape(p.shape) - p)))
+
+
+class Metric:
+    """A metric averaged over batches (weighted by batch size), as Keras shows during fit."""
+
+    def __init__(self, name: str, fn: Callable[[Any, Any], float]) -> None:
+        self.name = name
+        self.fn = fn
+        self.reset()
+
+    def reset(self) -> None:
+        self.total = 0.0
+        self.count = 0
+
+    def update(self, y_true: Any, y_pred: Any) -> float:
+        n = len(y_true)
+        value = self.fn(y_true, y_pred)
+        self.total += value * n
+        self.count += n
+        return value
+
+    def result(self) -> float:
+        return self.total / self.count if self.count else float("nan")
+
+
+_METRICS: dict[str, tuple[str, Callable]] = {
+    "accuracy": ("accuracy", accuracy),
+    "acc": ("accuracy", accuracy),
+    "top5": ("top5_accuracy", lambda t, p: top_k_accuracy(t, p, 5)),
+    "top_k_accuracy": ("top5_accuracy", lambda t, p: top_k_accuracy(t, p, 5)),
+    "precision": ("precision", precision),
+    "recall": ("recall", recall),
+    "f1": ("f1", f1_score),
+    "mse": ("mse", mean_squared_error),
+    "mae": ("mae", mean_absolute_error),
+}
+
+
+def get_metric(spec: str | Callable | Metric) -> Metric:
+    """A Metric from a Keras-style name ('accuracy', 'top5', 'f1', 'mse', ...) or a function."""
+    if isinstance(spec, Metric):
+        return spec
+    if callable(spec):
+        return Metric(getattr(spec, "__name__", "metric"), spec)
+    if spec not in _METRICS:
+        raise ValueError(f"unknown metric {spec!r}; known: {sorted(_METRICS)}")
+    name, fn = _METRICS[spec]
+    return Metric(name, fn)
