@@ -42,7 +42,9 @@ def check_model(
     xt = torch.from_numpy(x.copy()).requires_grad_(input_grad and float_in)
     yd = dg_model(xd)
     yt = th_model(xt)
-    np.testing.assert_allclose(yd.data, yt.detach().numpy(), rtol=rtol, atol=atol, err_msg="forward")
+    np.testing.assert_allclose(
+        yd.data, yt.detach().numpy(), rtol=rtol, atol=atol, err_msg="forward"
+    )
     assert yd.dtype == x.dtype or not float_in, f"output dtype {yd.dtype} for input {x.dtype}"
     if loss is None:
         r = np.random.default_rng(1).standard_normal(yd.shape).astype(yd.dtype)
