@@ -1,0 +1,1 @@
+"""The course's applications, one module each, used by the CLI, the web lab and examples."""
