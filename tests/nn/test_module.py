@@ -221,9 +221,7 @@ def _mlps(dtype=torch.float32):
         torch.nn.Tanh(),
         torch.nn.Linear(16, 5),
     ).to(dtype)
-    d = nn.Sequential(
-        nn.Linear(20, 32), nn.ReLU(), nn.Linear(32, 16), nn.Tanh(), nn.Linear(16, 5)
-    )
+    d = nn.Sequential(nn.Linear(20, 32), nn.ReLU(), nn.Linear(32, 16), nn.Tanh(), nn.Linear(16, 5))
     return d, t
 
 
@@ -248,9 +246,7 @@ def test_regularization_loss_and_max_norm():
     model(dg.tensor(np.ones((1, 3))))
     w0, w1 = model[0].weight.data, model[1].weight.data
     reg = model.regularization_loss()
-    np.testing.assert_allclose(
-        reg.data, 0.1 * (w0**2).sum() + 0.5 * np.abs(w1).sum(), rtol=1e-6
-    )
+    np.testing.assert_allclose(reg.data, 0.1 * (w0**2).sum() + 0.5 * np.abs(w1).sum(), rtol=1e-6)
     reg.backward()
     np.testing.assert_allclose(model[0].weight.grad, 0.2 * w0, rtol=1e-6)
     np.testing.assert_allclose(model[1].weight.grad, 0.5 * np.sign(w1), rtol=1e-6)
