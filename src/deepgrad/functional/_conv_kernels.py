@@ -1,0 +1,320 @@
+"""Convolution kernels on NumPy arrays (private): forward, input gradient, weight gradient.
+
+Memory layout. The API is NCHW, but the kernels work on channels-last (NHWC) memory, where a
+1x1 patch of all channels is one contiguous row and a convolution is a sum of GEMMs. The input
+is copied once into a *gapped* buffer ``xq`` of shape (rows, C): sample n, pixel (h, w) sits at
+row ``base + n*plane + h*row + w`` with ``row = W + gw`` and ``plane = (H + gh) * row``, and the
+``gw`` columns / ``gh`` lines of the gaps are zero. One gap serves as the right padding of a line
+and the left padding of the next (and likewise between samples), so reading the padded input at
+any kernel tap (a, b) is a fixed *row shift* of the buffer, ``shift = dh*a*row + dw*b``.
+
+Fast path (stride 1, a BLAS with beta): the output is computed on the same grid, one GEMM per
+kernel tap, each accumulating into the output (``out[r] += xq[r + shift] @ W_ab^T``): no im2col
+copy and, in backward, no col2im. Grid rows that fall in a gap are computed and dropped (the
+output is returned as a strided NCHW-shaped view of NHWC memory). General path (any stride,
+small groups, or no BLAS with beta): im2col through a single ``as_strided`` copy and one
+(batched) GEMM; col2im by one strided add per tap.
+
+Backward follows the notes' rule for shared weights: each output position's gradient is first
+computed as if it had its own copy of the kernel, ``delta[n, o, i, j] * x_patch``; the gradients
+of the copies are then summed over all positions that share the kernel (the GEMM's inner sum).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ._gemm import HAVE_CBLAS, gemm
+
+__all__ = [
+    "ConvGeometry",
+    "prepare_input",
+    "prepare_weight",
+    "prepare_delta",
+    "forward",
+    "input_grad",
+    "weight_grad",
+    "bias_grad",
+    "channel_sum",
+]
+
+# tests flip this to exercise the general path on shapes the fast path would take
+FORCE_GENERAL = False
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """Every size of one convolution: input (n, c, h, w), weight (o, c/groups, kh, kw)."""
+
+    n: int
+    c: int
+    h: int
+    w: int
+    o: int
+    kh: int
+    kw: int
+    sh: int
+    sw: int
+    pt: int  # padding: top, bottom, left, right
+    pb: int
+    pl: int
+    pr: int
+    dh: int
+    dw: int
+    groups: int
+
+    @property
+    def ho(self) -> int:
+        return (self.h + self.pt + self.pb - self.dh * (self.kh - 1) - 1) // self.sh + 1
+
+    @property
+    def wo(self) -> int:
+        return (self.w + self.pl + self.pr - self.dw * (self.kw - 1) - 1) // self.sw + 1
+
+    @property
+    def cg(self) -> int:
+        return self.c // self.groups
+
+    @property
+    def og(self) -> int:
+        return self.o // self.groups
+
+    # gapped layout -------------------------------------------------------------------------
+    @cached_property
+    def gh(self) -> int:
+        return max(self.pt, self.pb, self.ho - self.h, 0)
+
+    @cached_property
+    def gw(self) -> int:
+        return max(self.pl, self.pr, self.wo - self.w, 0)
+
+    @property
+    def row(self) -> int:
+        return self.w + self.gw
+
+    @property
+    def plane(self) -> int:
+        return (self.h + self.gh) * self.row
+
+    @property
+    def base(self) -> int:
+        return self.pt * self.row + self.pl
+
+    @property
+    def rows(self) -> int:
+        return self.base + self.n * self.plane
+
+    @property
+    def m(self) -> int:
+        """Rows of the fast path's output grid (the last valid output position + 1)."""
+        return (self.n - 1) * self.plane + (self.ho - 1) * self.row + self.wo
+
+    @cached_property
+    def shifts(self) -> list[tuple[int, int, int]]:
+        """(a, b, row shift) for every kernel tap; the zero shift comes first."""
+        return [
+            (a, b, self.dh * a * self.row + self.dw * b)
+            for a in range(self.kh)
+            for b in range(self.kw)
+        ]
+
+    @cached_property
+    def fast(self) -> bool:
+        return (
+            HAVE_CBLAS
+            and not FORCE_GENERAL
+            and self.sh == 1
+            and self.sw == 1
+            and (self.groups == 1 or min(self.cg, self.og) >= 8)
+        )
+
+
+# ------------------------------------------------------------------------------ preparation
+def prepare_input(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """x (n, c, h, w), any memory order -> the gapped NHWC buffer (rows, c) with zero gaps."""
+    if g.rows == g.n * g.h * g.w:  # no padding, no gaps: NHWC memory is already the buffer
+        nhwc = x.transpose(0, 2, 3, 1)
+        if nhwc.flags.c_contiguous:
+            return nhwc.reshape(g.rows, g.c)
+    xq = np.empty((g.rows, g.c), dtype=x.dtype)
+    xq[: g.base] = 0
+    body = xq[g.base :].reshape(g.n, g.h + g.gh, g.row, g.c)
+    np.copyto(body[:, : g.h, : g.w], x.transpose(0, 2, 3, 1))
+    if g.gw:
+        body[:, : g.h, g.w :] = 0
+    if g.gh:
+        body[:, g.h :] = 0
+    return xq
+
+
+def prepare_weight(w: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """Weights (o, cg, kh, kw) arranged for the GEMMs of the chosen path (a small copy)."""
+    if g.fast:  # (kh, kw, o, cg): W_ab = wt[a, b] is (o, cg), contiguous
+        return np.ascontiguousarray(w.transpose(2, 3, 0, 1))
+    # (groups, kh*kw*cg, og): one GEMM matrix per group, rows ordered (a, b, channel)
+    k = g.kh * g.kw * g.cg
+    wg = w.reshape(g.groups, g.og, g.cg, g.kh, g.kw).transpose(0, 3, 4, 2, 1)
+    return np.ascontiguousarray(wg).reshape(g.groups, k, g.og)
+
+
+def prepare_delta(delta: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """delta = dC/dy (n, o, ho, wo) -> the layout the backward GEMMs read.
+
+    Fast path: the output grid (n*plane, o) with zeros off the valid positions (so the dropped
+    grid rows contribute nothing). General path: compact NHWC rows (n*ho*wo, o).
+    """
+    if not g.fast:
+        return np.ascontiguousarray(delta.transpose(0, 2, 3, 1)).reshape(-1, g.o)
+    grid = np.empty((g.n * g.plane, g.o), dtype=delta.dtype)
+    v = grid.reshape(g.n, g.h + g.gh, g.row, g.o)
+    np.copyto(v[:, : g.ho, : g.wo], delta.transpose(0, 2, 3, 1))
+    if g.row > g.wo:
+        v[:, : g.ho, g.wo :] = 0
+    if g.h + g.gh > g.ho:
+        v[:, g.ho :] = 0
+    return grid
+
+
+def _cols_view(xq: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """im2col as a view: (n, ho, wo, groups, kh, kw, cg), element = padded x at that tap."""
+    s = xq.itemsize
+    c = g.c
+    return as_strided(
+        xq,
+        shape=(g.n, g.ho, g.wo, g.groups, g.kh, g.kw, g.cg),
+        strides=(
+            g.plane * c * s,
+            g.sh * g.row * c * s,
+            g.sw * c * s,
+            g.cg * s,
+            g.dh * g.row * c * s,
+            g.dw * c * s,
+            s,
+        ),
+        writeable=False,
+    )
+
+
+def _im2col(xq: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """One strided copy: (n*ho*wo, groups, kh*kw*cg)."""
+    cols = np.empty((g.n, g.ho, g.wo, g.groups, g.kh, g.kw, g.cg), dtype=xq.dtype)
+    np.copyto(cols, _cols_view(xq, g))
+    return cols.reshape(g.n * g.ho * g.wo, g.groups, g.kh * g.kw * g.cg)
+
+
+# ------------------------------------------------------------------------------ forward
+def forward(xq: np.ndarray, wp: np.ndarray, b: np.ndarray | None, g: ConvGeometry) -> np.ndarray:
+    """y[n, o, i, j] = b[o] + sum_{c, a, b} x_pad[n, c, s*i + d*a, s*j + d*b] w[o, c, a, b].
+
+    Returns an NCHW-shaped array over NHWC memory (a view; strided on the fast path).
+    """
+    if g.fast:
+        out = np.empty((g.n * g.plane, g.o), dtype=xq.dtype)
+        m = g.m
+        if b is not None:
+            out[:m] = b
+        for gi in range(g.groups):
+            ic = slice(gi * g.cg, (gi + 1) * g.cg)
+            oc = slice(gi * g.og, (gi + 1) * g.og)
+            for t, (a, bb, s) in enumerate(g.shifts):
+                beta = 0.0 if (t == 0 and b is None) else 1.0
+                gemm(xq[s : s + m, ic], wp[a, bb, oc], out[:m, oc], trans_b=True, beta=beta)
+        v = out.reshape(g.n, g.h + g.gh, g.row, g.o)[:, : g.ho, : g.wo]
+        return v.transpose(0, 3, 1, 2)
+    cols = _im2col(xq, g)
+    if g.groups == 1:
+        out = cols[:, 0] @ wp[0]
+    else:
+        out = np.matmul(cols.transpose(1, 0, 2), wp).transpose(1, 0, 2).reshape(-1, g.o)
+    if b is not None:
+        out += b
+    return out.reshape(g.n, g.ho, g.wo, g.o).transpose(0, 3, 1, 2)
+
+
+# ------------------------------------------------------------------------------ backward
+def input_grad(dp: np.ndarray, wp: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """dC/dx[n, c, h, w] = sum over the (o, i, j, a, b) with s*i + d*a - p = h (likewise w) of
+    delta[n, o, i, j] w[o, c, a, b]: each output's delta sent back through its own copy of the
+    kernel, summed where receptive fields overlap (a transposed convolution).
+
+    ``dp`` from :func:`prepare_delta`, ``wp`` from :func:`prepare_weight`. Returns NCHW shape.
+    """
+    if g.fast:
+        dxq = np.empty((g.rows, g.c), dtype=dp.dtype)
+        m = g.m
+        dxq[m:] = 0  # rows the zero-shift tap (beta=0) does not write
+        for gi in range(g.groups):
+            ic = slice(gi * g.cg, (gi + 1) * g.cg)
+            oc = slice(gi * g.og, (gi + 1) * g.og)
+            for t, (a, bb, s) in enumerate(g.shifts):
+                gemm(dp[:m, oc], wp[a, bb, oc], dxq[s : s + m, ic], beta=0.0 if t == 0 else 1.0)
+    else:
+        if g.groups == 1:
+            dcols = dp @ wp[0].T
+        else:
+            dgrp = dp.reshape(-1, g.groups, g.og).transpose(1, 0, 2)
+            dcols = np.matmul(dgrp, wp.transpose(0, 2, 1)).transpose(1, 0, 2)
+        dcols = dcols.reshape(g.n, g.ho, g.wo, g.groups, g.kh, g.kw, g.cg)
+        dxq = np.zeros((g.rows, g.c), dtype=dp.dtype)
+        isz = dxq.itemsize
+        c = g.c
+        for a, bb, s in g.shifts:  # col2im: one strided add per tap
+            target = as_strided(
+                dxq[s:],
+                shape=(g.n, g.ho, g.wo, g.groups, g.cg),
+                strides=(
+                    g.plane * c * isz,
+                    g.sh * g.row * c * isz,
+                    g.sw * c * isz,
+                    g.cg * isz,
+                    isz,
+                ),
+            )
+            target += dcols[:, :, :, :, a, bb, :]
+    body = dxq[g.base :].reshape(g.n, g.h + g.gh, g.row, g.c)
+    return body[:, : g.h, : g.w].transpose(0, 3, 1, 2)
+
+
+def weight_grad(xq: np.ndarray, dp: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """dC/dw[o, c, a, b] = sum_{n, i, j} delta[n, o, i, j] x_pad[n, c, s*i + d*a, s*j + d*b]:
+    the gradient of each position's private copy of the kernel, summed over the positions that
+    share it. Returns a contiguous (o, cg, kh, kw) array.
+    """
+    if g.fast:
+        gwt = np.empty((g.kh, g.kw, g.o, g.cg), dtype=xq.dtype)
+        m = g.m
+        for gi in range(g.groups):
+            ic = slice(gi * g.cg, (gi + 1) * g.cg)
+            oc = slice(gi * g.og, (gi + 1) * g.og)
+            for a, bb, s in g.shifts:
+                gemm(dp[:m, oc], xq[s : s + m, ic], gwt[a, bb, oc], trans_a=True, beta=0.0)
+        return np.ascontiguousarray(gwt.transpose(2, 3, 0, 1))
+    cols = _im2col(xq, g)
+    if g.groups == 1:
+        gw = (dp.T @ cols[:, 0]).reshape(1, g.og, g.kh, g.kw, g.cg)
+    else:
+        dgrp = dp.reshape(-1, g.groups, g.og).transpose(1, 2, 0)  # (groups, og, rows)
+        gw = np.matmul(dgrp, cols.transpose(1, 0, 2)).reshape(g.groups, g.og, g.kh, g.kw, g.cg)
+    return np.ascontiguousarray(gw.transpose(0, 1, 4, 2, 3)).reshape(g.o, g.cg, g.kh, g.kw)
+
+
+def bias_grad(dp: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """dC/db[o] = sum_{n, i, j} delta[n, o, i, j] (the bias is shared by every position)."""
+    rows = dp[: g.m] if g.fast else dp
+    return np.ones(rows.shape[0], dtype=rows.dtype) @ rows
+
+
+def channel_sum(a: np.ndarray) -> np.ndarray:
+    """Sum of an (n, c, h, w) array over n, h, w, in its dtype (a GEMV when memory allows)."""
+    nhwc = a.transpose(0, 2, 3, 1)
+    if nhwc.flags.c_contiguous:
+        flat = nhwc.reshape(-1, a.shape[1])
+        return np.ones(flat.shape[0], dtype=a.dtype) @ flat
+    if a.flags.c_contiguous:
+        flat = a.reshape(a.shape[0], a.shape[1], -1)
+        return (flat @ np.ones(flat.shape[2], dtype=a.dtype)).sum(0)
+    return a.sum(axis=(0, 2, 3))

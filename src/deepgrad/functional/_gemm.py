@@ -1,0 +1,206 @@
+"""C = alpha op(A) op(B) + beta C on 2-D views, straight into BLAS (private to the conv kernels).
+
+``np.matmul`` cannot accumulate into its output (no ``beta``), so a convolution written as one
+GEMM per kernel tap would need a temporary and an extra pass per tap. This module calls the
+``cblas_sgemm``/``cblas_dgemm`` of the OpenBLAS that NumPy itself ships (through ctypes: no new
+dependency, and the same thread pool as every other NumPy matmul), with ``beta=1`` and row
+strides (``lda``) taken from the views, so sub-blocks of a buffer need no copy.
+
+When that library cannot be found (a NumPy built against another BLAS, or the environment
+variable ``DEEPGRAD_NO_CBLAS=1``), :func:`gemm` falls back to ``np.matmul`` plus an in-place add,
+and :data:`HAVE_CBLAS` is False so callers can prefer an algorithm that suits plain NumPy.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+
+import numpy as np
+
+__all__ = ["gemm", "HAVE_CBLAS", "blas_info"]
+
+_ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
+
+
+class _Cblas:
+    """ctypes bindings to ``?gemm`` of one BLAS library (``int_type``: the BLAS integer)."""
+
+    def __init__(self, path: str, prefix: str, suffix: str, int_type: type) -> None:
+        lib = ctypes.CDLL(path)
+        self.path = path
+        self.fns = {}
+        for dtype, letter, real in (
+            (np.float32, "s", ctypes.c_float),
+            (np.float64, "d", ctypes.c_double),
+        ):
+            fn = getattr(lib, f"{prefix}cblas_{letter}gemm{suffix}")
+            i, p = int_type, ctypes.c_void_p
+            fn.argtypes = [
+                ctypes.c_int,
+                ctypes.c_int,
+                ctypes.c_int,
+                i,
+                i,
+                i,
+                real,
+                p,
+                i,
+                p,
+                i,
+                real,
+                p,
+                i,
+            ]
+            fn.restype = None
+            self.fns[np.dtype(dtype)] = fn
+
+
+def _candidate_libraries() -> list[str]:
+    """OpenBLAS libraries already loaded by NumPy, or shipped next to it in the wheel."""
+    found: list[str] = []
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                path = line.rsplit(" ", 1)[-1].strip()
+                if "openblas" in os.path.basename(path).lower() and path not in found:
+                    found.append(path)
+    except OSError:
+        pass
+    root = os.path.dirname(os.path.abspath(np.__file__))
+    for pattern in ("../numpy.libs/*openblas*", ".dylibs/*openblas*", "../numpy.libs/*.dll"):
+        for path in sorted(glob.glob(os.path.join(root, pattern))):
+            if "openblas" in path.lower() and path not in found:
+                found.append(path)
+    return found
+
+
+def _self_test(blas: _Cblas) -> bool:
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        a = rng.standard_normal((7, 5)).astype(dtype)
+        b = rng.standard_normal((6, 5)).astype(dtype)
+        c = rng.standard_normal((7, 6)).astype(dtype)
+        want = 2.0 * a @ b.T + c
+        _call(blas, a, b, c, 2.0, 1.0, False, True)
+        if not np.allclose(c, want, rtol=1e-4, atol=1e-4):
+            return False
+    return True
+
+
+def _load() -> _Cblas | None:
+    if os.environ.get("DEEPGRAD_NO_CBLAS", "") not in ("", "0"):
+        return None
+    # ILP64 builds (NumPy's own wheels) suffix their symbols with 64_ and take 64-bit ints;
+    # only those are used, so an int-width mismatch cannot happen.
+    for path in _candidate_libraries():
+        for prefix in ("scipy_", ""):
+            try:
+                blas = _Cblas(path, prefix, "64_", ctypes.c_int64)
+            except (OSError, AttributeError):
+                continue
+            try:
+                if _self_test(blas):
+                    return blas
+            except Exception:  # noqa: BLE001  (any failure means: do not use it)
+                continue
+    return None
+
+
+def _call(
+    blas: _Cblas,
+    a: np.ndarray,
+    b: np.ndarray,
+    c: np.ndarray,
+    alpha: float,
+    beta: float,
+    trans_a: bool,
+    trans_b: bool,
+) -> None:
+    m, n = c.shape
+    k = a.shape[0] if trans_a else a.shape[1]
+    blas.fns[c.dtype](
+        _ROW_MAJOR,
+        _TRANS if trans_a else _NO_TRANS,
+        _TRANS if trans_b else _NO_TRANS,
+        m,
+        n,
+        k,
+        alpha,
+        a.ctypes.data,
+        max(a.strides[0] // a.itemsize, a.shape[1], 1),
+        b.ctypes.data,
+        max(b.strides[0] // b.itemsize, b.shape[1], 1),
+        beta,
+        c.ctypes.data,
+        max(c.strides[0] // c.itemsize, c.shape[1], 1),
+    )
+
+
+_BLAS = _load()
+HAVE_CBLAS: bool = _BLAS is not None
+
+
+def _blasable(x: np.ndarray) -> bool:
+    return (
+        x.ndim == 2
+        and (x.strides[1] == x.itemsize or x.shape[1] <= 1)
+        and (x.strides[0] >= x.itemsize * x.shape[1] or x.shape[0] <= 1)
+        and x.strides[0] % x.itemsize == 0
+        and x.flags.aligned
+    )
+
+
+def gemm(
+    a: np.ndarray,
+    b: np.ndarray,
+    c: np.ndarray,
+    *,
+    alpha: float = 1.0,
+    beta: float = 1.0,
+    trans_a: bool = False,
+    trans_b: bool = False,
+) -> np.ndarray:
+    """In place: ``c = alpha * op(a) @ op(b) + beta * c`` (op = transpose when asked).
+
+    ``a``, ``b``, ``c``: 2-D arrays of one float dtype; each may be a row-strided view of a
+    larger buffer (unit stride along its last axis). ``c`` must not overlap ``a`` or ``b``.
+    With ``beta=0`` the old contents of ``c`` are ignored (even NaN).
+    """
+    m, k = (a.shape[1], a.shape[0]) if trans_a else a.shape
+    k2, n = (b.shape[1], b.shape[0]) if trans_b else b.shape
+    if (m, n) != c.shape or k != k2:
+        raise ValueError(f"gemm: shapes {a.shape} x {b.shape} -> {c.shape} do not agree")
+    if (
+        _BLAS is not None
+        and c.dtype in _BLAS.fns
+        and a.dtype == c.dtype
+        and b.dtype == c.dtype
+        and c.size
+        and _blasable(a)
+        and _blasable(b)
+        and _blasable(c)
+        and c.flags.writeable
+    ):
+        _call(_BLAS, a, b, c, alpha, beta, trans_a, trans_b)
+        return c
+    opa = a.T if trans_a else a
+    opb = b.T if trans_b else b
+    if beta == 0.0:
+        np.matmul(opa, opb, out=c)
+        if alpha != 1.0:
+            c *= alpha
+        return c
+    prod = opa @ opb
+    if alpha != 1.0:
+        prod *= alpha
+    if beta != 1.0:
+        c *= beta
+    c += prod
+    return c
+
+
+def blas_info() -> str:
+    """Which BLAS :func:`gemm` calls (for benchmark reports)."""
+    return f"cblas via ctypes: {_BLAS.path}" if _BLAS is not None else "numpy.matmul fallback"
