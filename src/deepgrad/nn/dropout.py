@@ -32,6 +32,8 @@ class Dropout(_DropoutNd):
     """
 
     def forward(self, x: Tensor) -> Tensor:
+        if not self.training or self.p == 0.0:
+            return x  # evaluation: the identity (no op, no graph node)
         return F.dropout(x, self.p, self.training)
 
 
@@ -42,4 +44,6 @@ class Dropout2d(_DropoutNd):
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim not in (3, 4):
             raise ValueError(f"Dropout2d: expected a 3-D or 4-D input, got shape {x.shape}")
+        if not self.training or self.p == 0.0:
+            return x
         return F.dropout2d(x, self.p, self.training)

@@ -178,8 +178,9 @@ class CrossEntropyLoss(_Loss):
                     f"shape {input.shape}, got {target.shape} (integer labels: shape "
                     f"{(input.shape[0],) + input.shape[2:]})"
                 )
-            return self._soft(input, target, w)
-        if target.dtype.kind not in "iu":
+            if not self.from_logits:
+                return self._soft(input, target, w)
+        elif target.dtype.kind not in "iu":
             raise TypeError(f"{type(self).__name__}: target dtype {target.dtype} not understood")
         if self.from_logits:
             return F.cross_entropy(
@@ -194,7 +195,7 @@ class CrossEntropyLoss(_Loss):
             n_cls = input.shape[1]
             shape = [1] * input.ndim
             shape[1] = n_cls
-            onehot = np.asarray(target.data)[:, None, ...] == np.arange(n_cls).reshape(shape)
+            onehot = np.expand_dims(target.data, 1) == np.arange(n_cls).reshape(shape)
             return self._soft(input, Tensor(onehot.astype(input.dtype)), w)
         return F.nll_loss(
             self._log_probs(input),
@@ -246,64 +247,59 @@ class HingeLoss(_Loss):
         self.squared = squared
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        if not self.squared:
+            return F.hinge_loss(input, target, margin=self.margin, reduction=self.reduction)
         y = target.data
-        if y.size and y.min() >= 0 and y.max() <= 1:
+        if y.size and np.all((y == 0) | (y == 1)):
             y = 2 * y - 1
         y = Tensor(np.asarray(y, dtype=input.dtype))
         loss = F.relu(self.margin - y * input)
-        if self.squared:
-            loss = loss * loss
-        return _reduce(loss, self.reduction)
+        return _reduce(loss * loss, self.reduction)
 
 
 class FocalLoss(_Loss):
     """Focal loss (Lin et al.): L = -alpha_t (1 - p_t)^gamma log p_t, down-weighting easy
     examples (p_t near 1) so training focuses on the hard ones; gamma = 0 is cross-entropy.
 
-    * integer targets (N,) with logits (N, C): p_t = softmax(z)_{y}; ``alpha`` None, a float
-      (same for all classes) or a per-class array;
-    * float 0/1 targets of the input's shape: the sigmoid (binary / multi-label) form of
-      torchvision's ``sigmoid_focal_loss``, alpha_t = alpha y + (1 - alpha)(1 - y) (alpha < 0:
-      none).
+    * integer targets (N,) with logits (N, C) (``F.focal_loss``): p_t = softmax(z)_{y};
+      ``alpha`` None (no weighting), a float or a per-class array; 'mean' divides by N;
+    * float 0/1 targets of the input's shape (``F.sigmoid_focal_loss``): the sigmoid
+      (binary / multi-label) form of torchvision, alpha_t = alpha y + (1 - alpha)(1 - y)
+      (alpha None: no weighting; torchvision's usual value is 0.25).
     """
 
-    def __init__(self, alpha: Any = 0.25, gamma: float = 2.0, reduction: str = "mean") -> None:
+    def __init__(
+        self,
+        alpha: Any = None,
+        gamma: float = 2.0,
+        reduction: str = "mean",
+        ignore_index: int = -100,
+    ) -> None:
         super().__init__(reduction)
         self.alpha = alpha
         self.gamma = float(gamma)
+        self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
         if target.dtype.kind == "f":
-            return self._sigmoid_focal(input, target)
-        if input.ndim != 2 or target.shape != (input.shape[0],):
-            raise ValueError(
-                f"FocalLoss: integer targets need logits (N, C) and labels (N,), got "
-                f"{input.shape} and {target.shape}"
+            alpha = -1.0 if self.alpha is None else float(self.alpha)
+            return F.sigmoid_focal_loss(input, target, alpha, self.gamma, self.reduction)
+        if self.alpha is None:
+            return F.focal_loss(
+                input, target, self.gamma, ignore_index=self.ignore_index, reduction=self.reduction
             )
-        logp = F.log_softmax(input, 1)
-        logp_t = F.gather(logp, 1, np.asarray(target.data)[:, None].astype(np.int64))[:, 0]
-        p_t = F.exp(logp_t)
-        loss = -((1 - p_t) ** self.gamma) * logp_t
-        if self.alpha is not None:
-            a = np.asarray(self.alpha, dtype=input.dtype)
-            a_t = a[np.asarray(target.data)] if a.ndim else a
-            loss = loss * Tensor(np.asarray(a_t, dtype=input.dtype))
-        return _reduce(loss, self.reduction)
-
-    def _sigmoid_focal(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        if target.shape != input.shape:
-            raise ValueError(
-                f"FocalLoss: float targets must have the input's shape {input.shape}, "
-                f"got {target.shape}"
-            )
-        p = F.sigmoid(input)
-        ce = F.binary_cross_entropy_with_logits(input, target, reduction="none")
-        p_t = p * target + (1 - p) * (1 - target)
-        loss = ce * (1 - p_t) ** self.gamma
-        alpha = 0.25 if self.alpha is None else float(self.alpha)
-        if alpha >= 0:
-            loss = loss * (target * alpha + (1 - target) * (1 - alpha))
-        return _reduce(loss, self.reduction)
+        # alpha_t as per-class weights; 'mean' divides by the number of kept targets (not by
+        # sum alpha_t as a class-weighted cross-entropy would, which would cancel a scalar alpha)
+        n_cls = input.shape[1] if input.ndim >= 2 else input.shape[0]
+        alpha = np.broadcast_to(np.asarray(self.alpha, dtype=input.dtype), (n_cls,))
+        red = "sum" if self.reduction == "mean" else self.reduction
+        loss = F.focal_loss(
+            input, target, self.gamma, alpha, ignore_index=self.ignore_index, reduction=red
+        )
+        if self.reduction == "mean":
+            kept = int(np.count_nonzero(np.asarray(target.data) != self.ignore_index))
+            loss = loss / max(kept, 1)
+        return loss
 
 
 class CategoricalCrossentropy(CrossEntropyLoss):
