@@ -45,7 +45,7 @@ def _float_dtype(dtype: Any, layer: str) -> np.dtype:
 def _dropout(x: Tensor, p: float) -> Tensor:
     """Inverted dropout between stacked layers (training only)."""
     fn = getattr(F, "dropout", None)
-    if fn is not None:
+    if callable(fn):  # F.dropout, once functional/dropout.py provides it
         return fn(x, p, True)
     keep = get_rng().random(x.shape) >= p
     scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
