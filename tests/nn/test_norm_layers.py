@@ -88,9 +88,7 @@ CONFIGS = [
 @pytest.mark.parametrize(
     "config", CONFIGS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "default"
 )
-@pytest.mark.parametrize(
-    "dcls,tcls,shape", LAYERS, ids=lambda v: str(v) if isinstance(v, tuple) else ""
-)
+@pytest.mark.parametrize("dcls,tcls,shape", LAYERS, ids=[f"{d.__name__}{s}" for d, _, s in LAYERS])
 def test_batchnorm_train_then_eval_matches_torch(dcls, tcls, shape, config):
     c = shape[1]
     tmod = _randomize(tcls(c, **config))
