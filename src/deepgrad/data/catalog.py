@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .store import MissingDataError, dataset_dir, folder_size
+from .store import MissingDataError, data_dir, dataset_dir, folder_size
 
 __all__ = ["Dataset", "register", "datasets", "get_dataset", "obtain"]
 
@@ -69,6 +69,7 @@ def obtain(name: str, force: bool = False) -> Dataset:
     if entry.present() and not force:
         return entry
     if entry.obtain is None:
-        raise MissingDataError(f"{entry.name} cannot be fetched here: {entry.how}")
+        how = entry.how.replace("<data>", str(data_dir()))
+        raise MissingDataError(f"{entry.name} cannot be fetched here: {how}")
     entry.obtain()
     return entry
