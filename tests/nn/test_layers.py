@@ -185,6 +185,27 @@ def test_conv2d_state_dict_matches_torch(kw):
     assert sd_shapes(nn.Conv2d(**kw)) == sd_shapes(torch.nn.Conv2d(**kw))
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.Conv2d(3, 8, 3),
+        lambda lib: lib.Conv2d(4, 8, (3, 5), stride=2, padding=1, dilation=2, groups=2, bias=False),
+        lambda lib: lib.Conv2d(3, 8, 3, padding="same", padding_mode="reflect"),
+        lambda lib: lib.ConvTranspose2d(4, 2, 4, stride=2, padding=1, output_padding=1),
+        lambda lib: lib.Conv1d(3, 5, 3, stride=2),
+        lambda lib: lib.MaxPool2d(3, stride=2, padding=1),
+        lambda lib: lib.AvgPool2d(2),
+        lambda lib: lib.AdaptiveAvgPool2d((2, 3)),
+        lambda lib: lib.Embedding(5, 4, padding_idx=0),
+        lambda lib: lib.Dropout(0.25),
+        lambda lib: lib.LeakyReLU(0.2),
+        lambda lib: lib.Softmax(dim=1),
+    ],
+)
+def test_layer_repr_matches_torch(make):
+    assert repr(make(nn)) == repr(make(torch.nn))
+
+
 def test_conv_default_init_bound():
     m = nn.Conv2d(16, 32, 3)
     bound = 1 / math.sqrt(16 * 9)
@@ -402,3 +423,42 @@ def test_embedding_matches_torch_with_padding_idx():
     np.testing.assert_array_equal(d.weight.grad[0], 0)
     with pytest.raises(TypeError, match="integers"):
         d(dg.tensor(np.zeros(3)))
+
+
+@needs_conv
+@needs_pool
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_cnn_with_batchnorm_and_dropout_matches_torch(mode):
+    """Train mode: batch statistics and identical running-stat updates (dropout off: p=0, since
+    the two libraries draw different masks); eval mode: running statistics, dropout inactive."""
+    p = 0.0 if mode == "train" else 0.5
+
+    def build(lib):
+        return lib.Sequential(
+            lib.Conv2d(2, 4, 3, padding=1),
+            lib.BatchNorm2d(4),
+            lib.ReLU(),
+            lib.MaxPool2d(2),
+            lib.Dropout(p),
+            lib.Flatten(),
+            lib.Linear(4 * 3 * 3, 8),
+            lib.BatchNorm1d(8),
+            lib.ReLU(),
+            lib.Linear(8, 3),
+        )
+
+    torch.manual_seed(0)
+    d, t = build(nn), build(torch.nn)
+    with torch.no_grad():  # non-trivial running statistics and affine parameters
+        for m in t.modules():
+            if isinstance(m, torch.nn.BatchNorm2d | torch.nn.BatchNorm1d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.5, 0.5)
+    assert sd_shapes(d) == sd_shapes(t)
+    getattr(d, mode)()
+    getattr(t, mode)()
+    check_model(d, t, rand(4, 2, 6, 6), rtol=1e-4, atol=1e-5)
+    for k, v in t.state_dict().items():
+        np.testing.assert_allclose(d.state_dict()[k], v.numpy(), rtol=1e-5, atol=1e-6, err_msg=k)

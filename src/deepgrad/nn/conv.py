@@ -213,7 +213,7 @@ class _ConvNd(Module):
         k = self.kernel_size
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={k}, stride={self.stride}"
         if self.padding != (0,) * self._nd:
-            s += f", padding={self.padding!r}"
+            s += f", padding={self.padding}"
         if self.dilation != (1,) * self._nd:
             s += f", dilation={self.dilation}"
         if self.output_padding != (0,) * self._nd:

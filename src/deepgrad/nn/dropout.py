@@ -22,7 +22,7 @@ class _DropoutNd(Module):
         self.inplace = inplace  # accepted for PyTorch compatibility; never done in place
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Dropout(_DropoutNd):
