@@ -261,3 +261,39 @@ def test_copy_weights_helper_rejects_wrong_architecture():
     t = torch.nn.Sequential(torch.nn.Linear(20, 31))
     with pytest.raises(RuntimeError, match="size mismatch for 0.weight"):
         copy_weights(t, d)
+
+
+def test_deepcopy_and_pickle_give_independent_equal_models():
+    import copy
+    import pickle
+
+    m = nn.Sequential(nn.Linear(3, 4), nn.Dense(2, activation="tanh"))
+    m.build((None, 3))
+    x = dg.tensor(np.random.default_rng(0).standard_normal((2, 3)))
+    for clone in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        assert isinstance(clone[0].weight, nn.Parameter) and clone[0].weight is not m[0].weight
+        np.testing.assert_array_equal(clone(x).data, m(x).data)
+
+
+@pytest.mark.parametrize("opt_name", ["SGD", "Adam"])
+def test_three_optimizer_steps_match_torch(opt_name):
+    """A hand-written loop: model.parameters() into deepgrad.optim, CrossEntropyLoss, 3 steps."""
+    from deepgrad import optim
+
+    d, t = _mlps()
+    copy_weights(t, d)
+    kw = {"lr": 0.1, "momentum": 0.9} if opt_name == "SGD" else {"lr": 0.01}
+    od = getattr(optim, opt_name)(d.parameters(), **kw)
+    ot = getattr(torch.optim, opt_name)(t.parameters(), **kw)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 20)).astype(np.float32)
+    y = rng.integers(0, 5, 16)
+    for _ in range(3):
+        od.zero_grad()
+        ot.zero_grad()
+        nn.CrossEntropyLoss()(d(dg.Tensor(x)), y).backward()
+        torch.nn.CrossEntropyLoss()(t(torch.from_numpy(x)), torch.from_numpy(y)).backward()
+        od.step()
+        ot.step()
+    for k, v in t.state_dict().items():
+        np.testing.assert_allclose(d.state_dict()[k], v.numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
