@@ -1,3 +1,83 @@
-"""(being written)"""
+"""Dropout (inverted): zero activations at random while training, rescale the survivors."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import numpy as np
+
+from ..random import get_rng
+from ..tensor import Tensor, make_result
+
+__all__ = ["dropout", "dropout2d"]
+
+
+def _check_p(p: float, op: str) -> None:
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{op}: dropout probability p must be in [0, 1], got {p}")
+
+
+def _mask(
+    shape: tuple[int, ...], p: float, dtype: np.dtype, rng: np.random.Generator
+) -> np.ndarray:
+    """m = [u >= p] / (1 - p), u ~ U[0, 1), in ``dtype`` (one buffer, no float64 temporaries)."""
+    draw_dtype = dtype if dtype in (np.float32, np.float64) else np.float64
+    m = rng.random(shape, dtype=draw_dtype)
+    np.greater_equal(m, p, out=m)  # 1.0 where kept, 0.0 where dropped
+    m *= m.dtype.type(1 / (1 - p))
+    return m.astype(dtype, copy=False)
+
+
+def _apply(input: Tensor, mask: np.ndarray, op: str) -> Tensor:  # noqa: A002
+    out = input.data * mask
+
+    def backward(delta: np.ndarray) -> tuple:
+        return (delta * mask,)
+
+    return make_result(out, (input,), backward, op)
+
+
+def dropout(
+    input: Tensor,  # noqa: A002
+    p: float = 0.5,
+    training: bool = True,
+    *,
+    rng: np.random.Generator | None = None,
+) -> Tensor:
+    """out = x m,  m_i = [u_i >= p] / (1 - p),  u_i ~ U[0, 1)  (keep with probability 1 - p).
+
+    E[out] = x, so evaluation needs no rescaling. dC/dx = delta m (the same mask).
+    p = 0 or training=False returns ``input`` itself; p = 1 gives zeros. The mask is drawn from
+    ``rng`` or deepgrad's generator (``dg.manual_seed`` makes it repeatable).
+    """
+    _check_p(p, "dropout")
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return _apply(input, np.zeros(input.shape, dtype=input.dtype), "dropout")
+    mask = _mask(input.shape, p, input.dtype, rng if rng is not None else get_rng())
+    return _apply(input, mask, "dropout")
+
+
+def dropout2d(
+    input: Tensor,  # noqa: A002
+    p: float = 0.5,
+    training: bool = True,
+    *,
+    rng: np.random.Generator | None = None,
+) -> Tensor:
+    """Channel dropout for (N, C, H, W) or (C, H, W): whole feature maps are zeroed together.
+
+    out[n, c] = x[n, c] m_nc,  m_nc = [u_nc >= p] / (1 - p);  dC/dx[n, c] = delta[n, c] m_nc.
+    """
+    _check_p(p, "dropout2d")
+    if input.ndim not in (3, 4):
+        raise ValueError(
+            "dropout2d: expected a 4-D (N, C, H, W) or 3-D (C, H, W) input, got shape "
+            f"{input.shape}"
+        )
+    if not training or p == 0:
+        return input
+    shape = input.shape[:-2] + (1, 1)
+    if p == 1:
+        return _apply(input, np.zeros(shape, dtype=input.dtype), "dropout2d")
+    mask = _mask(shape, p, input.dtype, rng if rng is not None else get_rng())
+    return _apply(input, mask, "dropout2d")
