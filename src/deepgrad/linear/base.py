@@ -22,6 +22,7 @@ __all__ = [
     "BaseEstimator",
     "RegressorMixin",
     "ClassifierMixin",
+    "TransformerMixin",
     "NotFittedError",
     "clone",
     "check_array",
@@ -107,10 +108,17 @@ def clone(estimator: BaseEstimator) -> BaseEstimator:
     if not isinstance(estimator, BaseEstimator):
         raise TypeError(f"clone: expected a deepgrad.linear estimator, got {type(estimator)}")
     params = estimator.get_params(deep=False)
-    new = {
-        k: clone(v) if isinstance(v, BaseEstimator) else copy.deepcopy(v) for k, v in params.items()
-    }
-    return type(estimator)(**new)
+    return type(estimator)(**{k: _clone_param(v) for k, v in params.items()})
+
+
+def _clone_param(v: Any) -> Any:
+    if isinstance(v, BaseEstimator):
+        return clone(v)
+    if isinstance(v, list) and all(
+        isinstance(t, tuple) and len(t) == 2 and isinstance(t[1], BaseEstimator) for t in v
+    ):  # a Pipeline's steps
+        return [(name, clone(est)) for name, est in v]
+    return copy.deepcopy(v)
 
 
 # ---------------------------------------------------------------------- validation
@@ -222,3 +230,11 @@ class ClassifierMixin:
             )
         self.classes_ = classes
         return y_idx
+
+
+class TransformerMixin:
+    """``fit_transform(X) = fit(X).transform(X)``."""
+
+    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+        """Fit to X, then transform X."""
+        return self.fit(X, y).transform(X)  # type: ignore[attr-defined]
