@@ -23,6 +23,8 @@ from .lfw import lfw
 from .loader import ArrayDataset, DataLoader, default_collate, pad_collate, pad_sequences
 from .mnist import FASHION_CLASSES, fashion_mnist, mnist
 from .names import names
+from .scenes import compose_scenes
+from .scenes_coco import write_scenes_coco
 from .sklearn_sets import sklearn_dataset
 from .split import kfold_indices, stratified_split_indices, train_val_split
 from .store import ChecksumError, DataError, MissingDataError, data_dir
@@ -37,5 +39,5 @@ __all__ = [
     "image_folder", "kfold_indices", "lfw", "load_image", "load_images", "mnist", "names",
     "obtain", "pad_collate", "pad_sequences", "read_idx", "rle_decode", "rle_encode",
     "sklearn_dataset", "stratified_split_indices", "text_corpus", "tokenize", "train_val_split",
-    "write_idx",
+    "write_idx", "compose_scenes", "write_scenes_coco",
 ]
