@@ -303,7 +303,8 @@ def test_conv_transpose2d_output_size():
 
 @needs_conv
 @needs_pool
-def test_cnn_conv_pool_dense_matches_torch():
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cnn_conv_pool_dense_matches_torch(dtype):
     torch.manual_seed(0)
     t = torch.nn.Sequential(
         torch.nn.Conv2d(1, 4, 3, padding=1),
@@ -326,7 +327,12 @@ def test_cnn_conv_pool_dense_matches_torch():
         nn.Linear(6 * 2 * 2, 10),
     )
     assert sd_shapes(d) == sd_shapes(t)
-    check_model(d, t, rand(3, 1, 12, 12))
+    if dtype == "float64":
+        d.double()
+        t.double()
+        check_model(d, t, rand(3, 1, 12, 12).astype(np.float64), rtol=1e-10, atol=1e-12)
+    else:
+        check_model(d, t, rand(3, 1, 12, 12))
 
 
 # ---------------------------------------------------------------- pooling
@@ -402,6 +408,18 @@ def test_dropout_train_and_eval():
     assert repr(layer) == repr(torch.nn.Dropout(0.3))
     with pytest.raises(ValueError, match="p must be in"):
         nn.Dropout(1.5)
+
+
+@pytest.mark.skipif(not has_op("dropout2d"), reason="F.dropout2d pending")
+def test_dropout2d_drops_whole_channels():
+    dg.manual_seed(0)
+    out = nn.Dropout2d(0.5)(dg.tensor(np.ones((8, 16, 4, 4)))).data
+    per_channel = out.reshape(8, 16, -1)
+    assert np.all((per_channel == 0).all(-1) | (per_channel == 2).all(-1))
+    assert 0.3 < (per_channel == 0).all(-1).mean() < 0.7
+    layer = nn.Dropout2d(0.5).eval()
+    x = dg.tensor(np.ones((2, 3, 4, 4)))
+    assert layer(x) is x
 
 
 def test_embedding_state_dict_and_init():
