@@ -343,8 +343,9 @@ class Module:
         """Training mode (dropout active, batch statistics) for self and all descendants."""
         if not isinstance(mode, bool):
             raise ValueError(f"train(): mode must be a bool, got {mode!r}")
-        for m in self.modules():
-            m.__dict__["training"] = mode
+        self.__dict__["training"] = mode
+        for child in self.children():  # each child's own train() runs (subclasses may override)
+            child.train(mode)
         return self
 
     def eval(self) -> Module:
