@@ -112,3 +112,10 @@ def test_bad_inputs_give_clear_errors() -> None:
     p.grad = np.ones(2, "float64")
     with pytest.raises(TypeError, match="gradient dtype float64 does not match parameter dtype"):
         opt.step()
+
+
+def test_read_only_parameter_is_reported() -> None:
+    p = dg.Tensor(np.broadcast_to(np.ones(1, "float32"), (3,)), requires_grad=True)
+    p.grad = np.ones(3, "float32")
+    with pytest.raises(ValueError, match="read-only"):
+        optim.Adam([p]).step()

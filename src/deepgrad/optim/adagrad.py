@@ -67,6 +67,7 @@ class Adagrad(Optimizer):
                 self._bad_grad(p, g)
             st = state.get(p)
             if st is None:
+                self._check_writeable(p)
                 st = state[p] = {"step": 0, "sum": np.full_like(w, init)}
             t = st["step"] = st["step"] + 1
             G = st["sum"]

@@ -79,6 +79,7 @@ class Adam(Optimizer):
                 self._bad_grad(p, g)
             st = state.get(p)
             if st is None:
+                self._check_writeable(p)
                 st = state[p] = {
                     "step": 0,
                     "exp_avg": np.zeros_like(w),

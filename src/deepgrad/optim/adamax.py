@@ -60,6 +60,7 @@ class Adamax(Optimizer):
                 self._bad_grad(p, g)
             st = state.get(p)
             if st is None:
+                self._check_writeable(p)
                 st = state[p] = {
                     "step": 0,
                     "exp_avg": np.zeros_like(w),

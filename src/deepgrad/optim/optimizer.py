@@ -167,6 +167,13 @@ class Optimizer:
     def _update_group(self, group: dict[str, Any]) -> None:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} does not define its update rule")
 
+    def _check_writeable(self, p: Tensor) -> None:
+        if not p.data.flags.writeable:
+            raise ValueError(
+                f"{type(self).__name__}.step: parameter of shape {p.data.shape} is read-only "
+                f"(a broadcast view or a frozen array); optimizers update p.data in place"
+            )
+
     def _bad_grad(self, p: Tensor, g: Any) -> None:
         name = type(self).__name__
         if not isinstance(g, np.ndarray):

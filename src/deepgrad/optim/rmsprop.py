@@ -78,6 +78,7 @@ class RMSprop(Optimizer):
                 self._bad_grad(p, g)
             st = state.get(p)
             if st is None:
+                self._check_writeable(p)
                 st = state[p] = {"step": 0, "square_avg": np.zeros_like(w)}
             if mu > 0.0 and "momentum_buffer" not in st:
                 st["momentum_buffer"] = np.zeros_like(w)

@@ -80,6 +80,7 @@ class SGD(Optimizer):
                 self._bad_grad(p, g)
             st = state.get(p)
             if st is None:
+                self._check_writeable(p)
                 st = state[p] = {}
             tmp = st.get("_tmp")
             if tmp is None:  # scratch buffer (not saved in state_dict)
