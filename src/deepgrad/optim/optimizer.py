@@ -237,6 +237,9 @@ class Optimizer:
                 f"{name}.load_state_dict: the state dict has {len(saved_groups)} parameter "
                 f"groups, the optimizer has {len(self.param_groups)}"
             )
+        for saved in saved_groups:
+            if _plain(saved.get("maximize", False)):
+                raise ValueError(f"{name}.load_state_dict: maximize=True is not supported")
         id_to_param: dict[int, Tensor] = {}
         for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups, strict=True)):
             saved_ids = [int(x) for x in np.asarray(saved["params"]).reshape(-1)]
