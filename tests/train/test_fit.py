@@ -21,7 +21,7 @@ from deepgrad.train import (
     load_checkpoint,
 )
 
-DROPOUT = 0.2 if callable(dg.functional.dropout) else 0.0  # TODO: always 0.2 once F.dropout lands
+DROPOUT = 0.2  # dropout draws from the RNG too: resume must restore it
 
 
 def mse(out, y):
