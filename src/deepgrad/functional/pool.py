@@ -82,10 +82,10 @@ class _Windows:
                 f"{kernel_size!r}, {stride!r}, {dilation!r}"
             )
         keh, kew = self.dh * (self.kh - 1) + 1, self.dw * (self.kw - 1) + 1
-        if min(self.ph, self.pw) < 0 or self.ph > keh // 2 or self.pw > kew // 2:
+        if min(self.ph, self.pw) < 0 or self.ph > self.kh // 2 or self.pw > self.kw // 2:
             raise ValueError(
-                f"{op}: padding {padding!r} must be >= 0 and at most half of the (dilated) "
-                f"kernel size {(keh, kew)}"
+                f"{op}: padding {padding!r} must be >= 0 and at most half of the kernel size "
+                f"{(self.kh, self.kw)}"
             )
         n, c, h, w = shape
         self.h, self.w = h, w

@@ -1,0 +1,265 @@
+"""conv1d / conv2d / conv_transpose2d against PyTorch (forward, input/weight/bias gradients) and
+float64 finite differences, on both kernel paths (tap GEMMs and im2col) and without cblas."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import deepgrad as dg
+import deepgrad.functional as F
+from deepgrad.functional import _conv_kernels as K
+from deepgrad.functional import _gemm
+from parity import check, randn
+
+
+@pytest.fixture(params=["fast", "general"])
+def path(request, monkeypatch):
+    """Run a test on the tap-GEMM path (where the geometry allows it) and on im2col."""
+    monkeypatch.setattr(K, "FORCE_GENERAL", request.param == "general")
+    return request.param
+
+
+def _atol(x_shape, w_shape):
+    """Sums over C*kH*kW products of unit normals: scale the absolute tolerance with them."""
+    return 1e-6 * float(np.sqrt(np.prod(w_shape[1:]))) * 4
+
+
+CONV2D = [
+    ((2, 3, 8, 8), (4, 3, 3, 3), {}),
+    ((2, 3, 8, 8), (4, 3, 3, 3), {"padding": 1}),
+    ((2, 3, 7, 9), (4, 3, 3, 3), {"padding": "same"}),
+    ((2, 3, 7, 9), (4, 3, 3, 3), {"padding": "valid"}),
+    ((2, 3, 9, 8), (5, 3, 3, 3), {"stride": 2, "padding": (2, 1)}),
+    ((2, 3, 9, 11), (4, 3, 3, 2), {"stride": (2, 3), "padding": (1, 0)}),
+    ((2, 3, 9, 9), (4, 3, 3, 3), {"dilation": 2, "padding": 2}),
+    ((2, 3, 7, 9), (4, 3, 3, 4), {"dilation": (2, 1), "padding": "same"}),  # asymmetric 'same'
+    ((2, 4, 7, 9), (6, 2, 3, 3), {"groups": 2, "padding": 1}),
+    ((2, 4, 6, 6), (8, 1, 3, 3), {"groups": 4, "padding": 1, "stride": 2}),  # depthwise
+    ((1, 16, 6, 5), (16, 8, 3, 3), {"groups": 2, "padding": 1}),  # groups on the fast path
+    ((1, 5, 4, 6), (7, 5, 1, 1), {}),  # batch 1, 1x1 kernel
+    ((2, 3, 5, 11), (4, 3, 2, 5), {"padding": (1, 2)}),  # non-square input and kernel
+    ((2, 3, 5, 5), (4, 3, 3, 3), {"padding": 3}),  # padding wider than the kernel reach
+    ((2, 3, 4, 5), (6, 3, 4, 5), {}),  # kernel covers the whole input: 1x1 output
+    ((2, 3, 8, 7), (4, 3, 2, 2), {"stride": 3}),  # stride larger than the kernel
+    ((1, 1, 1, 1), (1, 1, 1, 1), {}),  # single element
+]
+
+
+@pytest.mark.parametrize("xs,ws,kw", CONV2D)
+def test_conv2d_parity(path, xs, ws, kw):
+    x, w, b = randn(*xs, seed=1), randn(*ws, seed=2), randn(ws[0], seed=3)
+    check(
+        lambda x, w, b: F.conv2d(x, w, b, **kw),
+        lambda x, w, b: TF.conv2d(x, w, b, **kw),
+        [x, w, b],
+        atol=_atol(xs, ws),
+    )
+
+
+@pytest.mark.parametrize("xs,ws,kw", [CONV2D[1], CONV2D[4], CONV2D[9], CONV2D[11]])
+def test_conv2d_no_bias_noncontiguous(path, xs, ws, kw):
+    check(
+        lambda x, w: F.conv2d(x, w, **kw),
+        lambda x, w: TF.conv2d(x, w, **kw),
+        [randn(*xs, seed=4), randn(*ws, seed=5)],
+        atol=_atol(xs, ws),
+        noncontiguous=True,
+    )
+
+
+@pytest.mark.parametrize("kw", [{"padding": 1}, {}, {"stride": 2, "padding": 1}])
+def test_conv2d_channels_last_input_and_chaining(path, kw):
+    """NCHW-shaped arrays over NHWC memory (what conv2d itself returns) go in and through."""
+    x = randn(2, 8, 6, 7, seed=6)
+    x_nhwc = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    w1, w2, b = randn(8, 8, 3, 3, seed=7), randn(5, 8, 1, 1, seed=8), randn(5, seed=9)
+
+    def dg_fn(x, w1, w2, b):
+        return F.conv2d(F.conv2d(x, w1, **kw), w2, b)
+
+    def th_fn(x, w1, w2, b):
+        return TF.conv2d(TF.conv2d(x, w1, **kw), w2, b)
+
+    check(dg_fn, th_fn, [x_nhwc, w1, w2, b], atol=1e-4)
+
+
+def test_conv2d_realistic_shape_fast_path():
+    """A CNN-sized layer (the benchmark's shape, smaller batch) on the tap-GEMM path."""
+    x, w, b = randn(4, 32, 16, 16, seed=1), randn(32, 32, 3, 3, seed=2, scale=0.1), randn(32)
+    g = K.ConvGeometry(4, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)
+    assert g.fast == _gemm.HAVE_CBLAS
+    check(
+        lambda x, w, b: F.conv2d(x, w, b, padding=1),
+        lambda x, w, b: TF.conv2d(x, w, b, padding=1),
+        [x, w, b],
+        atol=2e-5,
+        gradcheck=False,
+    )
+
+
+@pytest.mark.parametrize("mode", ["numpy-gemm-on-fast-path", "no-cblas"])
+def test_conv2d_without_cblas(monkeypatch, mode):
+    """The NumPy fallbacks: gemm through np.matmul, and the im2col path chosen without cblas."""
+    monkeypatch.setattr(_gemm, "_BLAS", None)
+    if mode == "no-cblas":
+        monkeypatch.setattr(K, "HAVE_CBLAS", False)
+    else:
+        monkeypatch.setattr(K, "HAVE_CBLAS", True)
+    for xs, ws, kw in (CONV2D[1], CONV2D[10], CONV2D[7]):
+        check(
+            lambda x, w, b, kw=kw: F.conv2d(x, w, b, **kw),
+            lambda x, w, b, kw=kw: TF.conv2d(x, w, b, **kw),
+            [randn(*xs, seed=1), randn(*ws, seed=2), randn(ws[0], seed=3)],
+            atol=_atol(xs, ws),
+        )
+
+
+def test_gemm_wrapper_matches_numpy():
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        buf = rng.standard_normal((9, 12)).astype(dtype)
+        a = rng.standard_normal((6, 4)).astype(dtype)
+        b = rng.standard_normal((5, 4)).astype(dtype)
+        want = buf.copy()
+        want[2:8, 3:8] = 0.5 * want[2:8, 3:8] + 2.0 * a @ b.T
+        _gemm.gemm(a, b, buf[2:8, 3:8], alpha=2.0, beta=0.5, trans_b=True)
+        np.testing.assert_allclose(buf, want, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="gemm: shapes"):
+        _gemm.gemm(a, b, buf[:6, :5])
+
+
+def test_conv2d_output_layout_and_dtype():
+    x = dg.tensor(randn(2, 3, 6, 6), requires_grad=True)
+    w = dg.tensor(randn(4, 3, 3, 3), requires_grad=True)
+    y = F.conv2d(x, w, padding=1)
+    assert y.dtype == np.float32 and y.shape == (2, 4, 6, 6)
+    y.sum().backward()
+    assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+    assert x.grad.shape == x.shape and w.grad.shape == w.shape
+    with dg.no_grad():
+        assert not F.conv2d(x, w).requires_grad
+
+
+CONV1D = [
+    ((2, 3, 10), (4, 3, 3), {}),
+    ((2, 3, 10), (4, 3, 3), {"padding": 1, "stride": 2}),
+    ((2, 3, 10), (4, 3, 3), {"padding": "same", "dilation": 2}),
+    ((1, 4, 9), (6, 2, 2), {"groups": 2, "padding": 1}),
+    ((3, 2, 5), (3, 2, 1), {}),
+]
+
+
+@pytest.mark.parametrize("xs,ws,kw", CONV1D)
+def test_conv1d_parity(path, xs, ws, kw):
+    check(
+        lambda x, w, b: F.conv1d(x, w, b, **kw),
+        lambda x, w, b: TF.conv1d(x, w, b, **kw),
+        [randn(*xs, seed=1), randn(*ws, seed=2), randn(ws[0], seed=3)],
+        atol=_atol(xs, ws),
+    )
+
+
+CONV_T2D = [
+    ((2, 4, 5, 5), (4, 3, 3, 3), {}),
+    ((2, 4, 5, 5), (4, 3, 3, 3), {"padding": 1}),
+    ((2, 4, 5, 6), (4, 3, 3, 3), {"stride": 2}),
+    ((2, 4, 5, 6), (4, 3, 3, 3), {"stride": 2, "padding": 1, "output_padding": 1}),
+    ((2, 4, 5, 6), (4, 2, 4, 4), {"stride": 2, "padding": 1}),  # DCGAN's upsampling layer
+    ((2, 4, 4, 5), (4, 3, 2, 3), {"stride": (2, 1), "padding": (0, 1), "groups": 2}),
+    ((2, 3, 4, 4), (3, 2, 3, 3), {"dilation": 2, "padding": 1}),
+    ((1, 5, 3, 4), (5, 2, 1, 1), {}),  # batch 1, 1x1 kernel
+    ((2, 16, 4, 4), (16, 8, 3, 3), {"groups": 2, "padding": 1}),  # groups on the fast path
+]
+
+
+@pytest.mark.parametrize("xs,ws,kw", CONV_T2D)
+def test_conv_transpose2d_parity(path, xs, ws, kw):
+    check(
+        lambda x, w, b: F.conv_transpose2d(x, w, b, **kw),
+        lambda x, w, b: TF.conv_transpose2d(x, w, b, **kw),
+        [randn(*xs, seed=1), randn(*ws, seed=2), randn(ws[1] * kw.get("groups", 1), seed=3)],
+        atol=_atol(xs, ws),
+    )
+
+
+def test_conv_transpose2d_no_bias_noncontiguous(path):
+    check(
+        lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1),
+        lambda x, w: TF.conv_transpose2d(x, w, stride=2, padding=1),
+        [randn(2, 3, 4, 5, seed=1), randn(3, 2, 3, 3, seed=2)],
+        atol=2e-5,
+        noncontiguous=True,
+    )
+
+
+def test_conv_transpose2d_is_the_adjoint_of_conv2d():
+    """<conv2d(x, w), y> == <x, conv_transpose2d(y, w)> for the same stride/padding."""
+    x, w, y = randn(2, 3, 9, 8, seed=1), randn(4, 3, 3, 3, seed=2), randn(2, 4, 5, 4, seed=3)
+    cx = F.conv2d(dg.tensor(x), dg.tensor(w), stride=2, padding=1).data
+    ty = F.conv_transpose2d(dg.tensor(y), dg.tensor(w), stride=2, padding=1, output_padding=(0, 1))
+    assert ty.shape == x.shape
+    np.testing.assert_allclose((cx * y).sum(), (x * ty.data).sum(), rtol=1e-4)
+
+
+def test_conv_transpose1d_parity():
+    check(
+        lambda x, w, b: F.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1),
+        lambda x, w, b: TF.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1),
+        [randn(2, 3, 6, seed=1), randn(3, 4, 3, seed=2), randn(4, seed=3)],
+        atol=2e-5,
+    )
+
+
+# ------------------------------------------------------------------------------ errors
+def _t(*shape):
+    return dg.tensor(randn(*shape))
+
+
+def test_error_channel_mismatch_names_op_argument_and_shapes():
+    with pytest.raises(
+        ValueError, match=r"conv2d: input has 3 channels.*\(2, 3, 8, 8\).*\(4, 5, 3, 3\)"
+    ):
+        F.conv2d(_t(2, 3, 8, 8), _t(4, 5, 3, 3))
+    with pytest.raises(ValueError, match=r"conv1d: input has 3 channels"):
+        F.conv1d(_t(2, 3, 8), _t(4, 2, 3))
+    with pytest.raises(ValueError, match=r"conv_transpose2d: input has 3 channels.*weight"):
+        F.conv_transpose2d(_t(2, 3, 8, 8), _t(4, 3, 3, 3))
+
+
+def test_error_kernel_larger_than_padded_input():
+    with pytest.raises(ValueError, match=r"conv2d: kernel size.*\(5, 5\).*larger.*\(4, 4\)"):
+        F.conv2d(_t(1, 2, 4, 4), _t(3, 2, 5, 5))
+    F.conv2d(_t(1, 2, 4, 4), _t(3, 2, 5, 5), padding=1)  # fits once padded
+
+
+def test_error_groups_must_divide_channels():
+    with pytest.raises(ValueError, match=r"conv2d: groups=3 must divide.*in_channels=4"):
+        F.conv2d(_t(1, 4, 5, 5), _t(6, 1, 3, 3), groups=3)
+    with pytest.raises(ValueError, match=r"out_channels=5"):
+        F.conv2d(_t(1, 4, 5, 5), _t(5, 2, 3, 3), groups=2)
+
+
+def test_error_bad_arguments():
+    with pytest.raises(ValueError, match="conv2d: input must be 4-D"):
+        F.conv2d(_t(3, 8, 8), _t(4, 3, 3, 3))
+    with pytest.raises(ValueError, match="'same' is not supported for strided"):
+        F.conv2d(_t(1, 3, 8, 8), _t(4, 3, 3, 3), stride=2, padding="same")
+    with pytest.raises(ValueError, match="padding must be"):
+        F.conv2d(_t(1, 3, 8, 8), _t(4, 3, 3, 3), padding="full")
+    with pytest.raises(ValueError, match=r"bias must have shape \(4,\)"):
+        F.conv2d(_t(1, 3, 8, 8), _t(4, 3, 3, 3), _t(3))
+    with pytest.raises(TypeError, match="conv2d: weight has dtype float64"):
+        F.conv2d(_t(1, 3, 8, 8), dg.Tensor(randn(4, 3, 3, 3).astype(np.float64)))
+    with pytest.raises(ValueError, match="output_padding"):
+        F.conv_transpose2d(_t(1, 3, 4, 4), _t(3, 2, 3, 3), stride=2, output_padding=2)
+
+
+def test_torch_agrees_on_error_cases():
+    """The shapes rejected above are rejected by PyTorch too (so the checks are not too strict)."""
+    with pytest.raises(RuntimeError):
+        TF.conv2d(torch.zeros(2, 3, 8, 8), torch.zeros(4, 5, 3, 3))
+    with pytest.raises(RuntimeError):
+        TF.conv2d(torch.zeros(1, 2, 4, 4), torch.zeros(3, 2, 5, 5))
+    with pytest.raises(RuntimeError):
+        TF.conv2d(torch.zeros(1, 4, 5, 5), torch.zeros(6, 1, 3, 3), groups=3)
