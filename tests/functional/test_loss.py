@@ -170,6 +170,31 @@ def test_cross_entropy_extreme_logits(smoothing, weighted):
         np.testing.assert_allclose(dx.grad, tx.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("offset", [59.0, 75.0, -75.0, 1e4])
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_cross_entropy_large_logits_both_exp_paths(offset, smoothing):
+    """Rows whose max is beyond +-60 take the max-shifted path; others exp(x) directly."""
+    x = randn(4, 5, seed=3, scale=2.0)
+    x[1] += offset  # one row far from 0, the others near it
+    for fn, th in [(F.cross_entropy, TF.cross_entropy), (F.focal_loss, _torch_focal)]:
+        kw = {"label_smoothing": smoothing} if fn is F.cross_entropy else {"gamma": 2.0}
+        if fn is F.focal_loss and smoothing:
+            continue
+        check(
+            lambda a, t, fn=fn, kw=kw: fn(a, t, **kw),
+            lambda a, t, th=th, kw=kw: th(a, t, **kw),
+            [x, np.array([0, 1, 2, 3])],
+            gradcheck=abs(offset) < 1e3,  # float64 finite differences need moderate logits
+        )
+    probs = torch.softmax(torch.from_numpy(randn(4, 5, seed=4)), 1).numpy()
+    check(
+        lambda a, t: F.cross_entropy(a, t, label_smoothing=smoothing),
+        lambda a, t: TF.cross_entropy(a, t, label_smoothing=smoothing),
+        [x, probs],
+        gradcheck=abs(offset) < 1e3,
+    )
+
+
 def test_float32_logits_int64_labels_stay_float32():
     x = dg.Tensor(randn(8, 6), requires_grad=True)
     for labels in (np.arange(8) % 6, (np.arange(8) % 6).astype(np.int32)):

@@ -137,11 +137,43 @@ def _row_scale(
     return scale
 
 
-def _shifted_exp(x2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """m = max over classes (M, 1) and x - m in a fresh buffer (exponentiated by the caller)."""
-    m = x2.max(axis=1, keepdims=True)
-    with np.errstate(over="ignore", invalid="ignore"):
-        return m, np.subtract(x2, m)
+_SAFE_EXP = 60.0  # e^60 ~ 1e26: exp of logits within +-60 of 0 can neither overflow float32
+# (even summed over 1e12 classes) nor underflow a whole row
+
+
+def _exp_rows(
+    x2: np.ndarray, reduce_with: Any = None
+) -> tuple[Any, np.ndarray, np.ndarray | None]:
+    """e = exp(x - m) row by row, in a fresh buffer, with the offset m it used.
+
+    m is each row's max (stable for any logits: 1e30, -inf...). When every row's max already
+    lies within +-60, m = 0 is used instead: exp(x) is then safe and the subtraction pass over
+    the logits is saved. ``reduce_with``: 'sum' or a (C,) weight vector w (sum_c w_c (x_c - m))
+    or a (M, C) array t (sum_c t_c (x_c - m)); returned computed before the exponential.
+    """
+    m = x2.max(axis=1)
+    if m.size and -_SAFE_EXP <= m.min() and m.max() <= _SAFE_EXP:
+        offset: Any = x2.dtype.type(0)
+        shifted = x2
+    else:
+        offset = m
+        with np.errstate(over="ignore", invalid="ignore"):
+            shifted = np.subtract(x2, m[:, None])
+    red = None
+    if reduce_with is not None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            if isinstance(reduce_with, str):
+                red = shifted.sum(axis=1)
+            elif reduce_with.ndim == 1:
+                red = shifted @ reduce_with
+            else:
+                red = np.einsum("ij,ij->i", reduce_with, shifted)
+    if shifted is x2:
+        e = np.exp(x2)
+    else:
+        e = shifted
+        np.exp(e, out=e)
+    return offset, e, red
 
 
 def cross_entropy(
@@ -182,12 +214,9 @@ def cross_entropy(
     eps = dt(label_smoothing)
     x2 = _rows(x)
     rows, ys = tg.rows, tg.ys
-    m, e = _shifted_exp(x2)
-    shift_y = e[rows, ys]  # x_y - m
-    if eps:  # sum_c w_c (x_c - m): the smoothing term needs it before exp
-        with np.errstate(invalid="ignore", over="ignore"):
-            shift_sum = e.sum(axis=1) if w is None else e @ w
-    np.exp(e, out=e)
+    # offset m, e = exp(x - m); sum_c w_c (x_c - m) for the smoothing term
+    m, e, shift_sum = _exp_rows(x2, ("sum" if w is None else w) if eps else None)
+    shift_y = x2[rows, ys] - m  # x_y - m
     s = e.sum(axis=1)
     log_s = np.log(s)
     wy = _weighted(tg, w, x.dtype)  # w[y] (0 when ignored)
@@ -210,8 +239,7 @@ def cross_entropy(
         if buffer:
             g = buffer.pop()  # the exp buffer becomes the gradient (first backward only)
         else:
-            _, g = _shifted_exp(x2)
-            np.exp(g, out=g)
+            g = _exp_rows(x2)[1]
         hot = scale * wy  # (1 - eps) w_y scale at the target entry; 0 for ignored rows
         if eps:
             a = hot * (1 - eps)
@@ -250,10 +278,7 @@ def _cross_entropy_probs(
         t_rows = t_rows * (1 - eps) + eps / c
     tw = t_rows if w is None else t_rows * w  # w_c t'_nc
     x2 = _rows(x)
-    m, e = _shifted_exp(x2)
-    with np.errstate(invalid="ignore"):
-        dot = np.einsum("ij,ij->i", tw, e)  # sum_c w_c t'_c (x_c - m)
-    np.exp(e, out=e)
+    m, e, dot = _exp_rows(x2, tw)  # dot = sum_c w_c t'_c (x_c - m)
     s = e.sum(axis=1)
     log_s = np.log(s)
     tw_sum = tw.sum(axis=1)
@@ -266,7 +291,7 @@ def _cross_entropy_probs(
         scale = _row_scale(delta, reduction, dt(n_rows), n_rows)
         g_target = None
         if target_t.requires_grad:  # dC/dt_c = -(1 - eps) w_c log p_c scale
-            logp = x2 - (m + log_s[:, None])
+            logp = x2 - (m + log_s)[:, None]
             logp *= (scale * (eps - 1))[:, None]
             if w is not None:
                 logp *= w
@@ -274,8 +299,7 @@ def _cross_entropy_probs(
         if buffer:
             g = buffer.pop()
         else:
-            _, g = _shifted_exp(x2)
-            np.exp(g, out=g)
+            g = _exp_rows(x2)[1]
         g *= (scale * tw_sum / s)[:, None]
         g -= tw * scale[:, None]
         return (_unrows(g, x.shape), g_target)
@@ -346,9 +370,8 @@ def focal_loss(
     g_exp = dt(gamma)
     x2 = _rows(x)
     rows, ys = tg.rows, tg.ys
-    m, e = _shifted_exp(x2)
-    shift_y = e[rows, ys]
-    np.exp(e, out=e)
+    m, e, _ = _exp_rows(x2)
+    shift_y = x2[rows, ys] - m
     s = e.sum(axis=1)
     logp = shift_y - np.log(s)  # log p_y
     p = np.exp(logp)
