@@ -210,3 +210,24 @@ def test_estimator_api_and_errors(diabetes):
     with pytest.raises(ValueError, match="fitted with 10 features"):
         m.predict(X[:, :3])
     assert isinstance(m.predict(X), np.ndarray) and m.predict(X).shape == (442,)
+
+
+def test_deepgrad_optim_drives_the_gd_solver(diabetes):
+    optim = pytest.importorskip("deepgrad.optim")
+    X, y = diabetes
+    kw = dict(solver="sgd", batch_size=10, learning_rate=0.05, max_iter=20, random_state=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        a = LinearRegression(**kw).fit(X[:100], y[:100])
+        b = LinearRegression(optimizer=optim.SGD, **kw).fit(X[:100], y[:100])
+    np.testing.assert_allclose(b.params_, a.params_, rtol=1e-10)  # plain SGD: the same iterates
+    exact = LinearRegression().fit(X, y)
+    m = LinearRegression(
+        solver="gd",
+        optimizer=optim.SGD,
+        optimizer_kwargs={"momentum": 0.9},
+        max_iter=5000,
+        tol=1e-13,
+    ).fit(X, y)
+    np.testing.assert_allclose(m.params_, exact.params_, rtol=1e-6)
+    assert m.n_iter_ < 2000  # momentum needs far fewer epochs than plain GD (about 8000)
