@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["add_demo", "add_train"]
+__all__ = ["add_demo", "add_train", "report"]
 
 
-def _report(result: dict) -> None:
+def report(result: dict) -> None:
     print(f"\n{result['model'].upper()} on MNIST: test accuracy {result['test_accuracy']:.2%} "
           f"after {result['epochs']} epochs on {result['train_images']:,} images "
           f"({result['train_seconds']:.0f} s of training)")
@@ -21,7 +21,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from .mnist import train_mnist
 
     result = train_mnist("cnn", epochs=args.epochs, out_dir=args.out)
-    _report(result)
+    report(result)
     return 0
 
 
@@ -30,7 +30,7 @@ def run_train(args: argparse.Namespace) -> int:
 
     result = train_mnist(args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                          out_dir=args.out, seed=args.seed, limit=args.limit)
-    _report(result)
+    report(result)
     return 0
 
 

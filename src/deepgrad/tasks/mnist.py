@@ -66,7 +66,7 @@ def train_mnist(
     xtr, xte = preprocess(x_train, kind), preprocess(x_test, kind)
     manual_seed(seed)
     model = build(kind)
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+    model.compile(optimizer="adam", loss="cross_entropy",  # logits (PyTorch habit)
                   metrics=["accuracy"], lr=lr)
     curves = out / f"{kind}_curves.png"
     best = out / f"{kind}_best.npz"
