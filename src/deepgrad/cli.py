@@ -84,13 +84,10 @@ def add_data(sub: argparse._SubParsersAction) -> None:
 # ----------------------------------------------------------------------------- other modules
 def add_task_commands(sub: argparse._SubParsersAction) -> None:
     """Register the course tasks' commands (``demo``, ``train``) from ``deepgrad.tasks``."""
-    try:
-        from deepgrad.tasks import commands
-    except ImportError:  # the tasks package is optional while it is being written
-        return
-    for name in ("add_demo", "add_train"):
-        if hasattr(commands, name):
-            getattr(commands, name)(sub)
+    from deepgrad.tasks import commands
+
+    commands.add_demo(sub)
+    commands.add_train(sub)
 
 
 # ----------------------------------------------------------------------------- the table
