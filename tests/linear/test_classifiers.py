@@ -176,3 +176,15 @@ def test_linear_svc_matches_sklearn(cancer, loss):
 
 def test_hinge_loss():
     np.testing.assert_array_equal(hinge_loss([-1.0, 0.0, 1.0, 2.0]), [2.0, 1.0, 0.0, 0.0])
+
+
+@pytest.mark.slow
+def test_softmax_matches_sklearn_on_digits():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X = SkScaler().fit_transform(X)
+    m = SoftmaxRegression(C=0.1).fit(X, y)  # 10 classes x 65 inputs = 650 parameters
+    s = sk.LogisticRegression(C=0.1, tol=1e-12, max_iter=100000).fit(X, y)
+    assert rel_err(m.coef_, s.coef_) < 1e-4
+    np.testing.assert_allclose(m.predict_proba(X), s.predict_proba(X), atol=1e-5)
