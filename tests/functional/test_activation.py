@@ -71,6 +71,25 @@ def test_kinks_match_torch():
         check(dg_fn, th_fn, [x], gradcheck=False)
 
 
+def test_normal_cdf_float32_and_float64_paths():
+    """Phi in float32 (own polynomial) and float64 (SciPy or the NumPy fallback) vs math.erfc."""
+    import math
+
+    x = np.concatenate([np.linspace(-13, 8, 4001), [0.0, -1e-6, 1e-6]])
+    ref = np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in x])
+    for use_scipy in (True, False):
+        got, gauss = A._normal_cdf(x, use_scipy)
+        np.testing.assert_allclose(got, ref, rtol=1e-9)
+        np.testing.assert_allclose(gauss, np.exp(-x * x / 2), rtol=1e-12)
+    x32 = x.astype(np.float32)
+    ref32 = np.array([0.5 * math.erfc(-float(v) / math.sqrt(2)) for v in x32])
+    got32, _ = A._normal_cdf(x32)
+    assert got32.dtype == np.float32
+    ok = x32 > -9  # below, Phi < 1e-19: e^(-x^2/2) in float32 carries x^2 ulps
+    np.testing.assert_allclose(got32[ok], ref32[ok], rtol=3e-6)
+    np.testing.assert_allclose(got32[~ok], ref32[~ok], rtol=1e-4)
+
+
 def test_erfc_fallback_without_scipy_is_exact():
     """The pure-NumPy GELU CDF (used when SciPy is absent) agrees with math.erfc."""
     import math
