@@ -192,7 +192,9 @@ def cross_entropy(
     y_n = ignore_index. 'mean' divides the sum by sum_n w_{y_n} over kept targets.
     Class probabilities t (same shape as x):  loss_n = -sum_c w_c t'_nc log p_nc with
     t' = (1 - eps) t + eps / C; 'mean' divides by the number of rows N*d1*...
-    Backward (fused): dC/dx_nc = scale_n (p_nc a_n - b_nc), one pass over the softmax buffer.
+    Backward (fused): dC/dx_nc = scale_n (p_nc a_n - b_nc), one pass over the softmax buffer,
+    with a_n = (1 - eps) w_{y_n} + (eps / C) sum_c w_c and b_nc = (1 - eps) w_{y_n} [c = y_n]
+    + (eps / C) w_c. ``weight`` gets no gradient (as in PyTorch); probability targets do.
     """
     x = input.data
     op = "cross_entropy"
