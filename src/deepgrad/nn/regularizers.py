@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, no_grad
 
 __all__ = [
     "Regularizer",
@@ -33,6 +33,7 @@ __all__ = [
     "UnitNorm",
     "get_regularizer",
     "get_constraint",
+    "PenaltyMixin",
 ]
 
 
@@ -176,3 +177,47 @@ def get_constraint(spec: Any) -> Callable[[Tensor], Tensor] | None:
     if isinstance(spec, str) and spec.lower() in table:
         return table[spec.lower()]()
     raise ValueError(f"get_constraint: unknown constraint {spec!r}; known: {', '.join(table)}")
+
+
+class PenaltyMixin:
+    """How a :class:`~deepgrad.nn.Module` holds and collects penalties and constraints (mixed
+    into Module): layers register them per parameter name, the model sums/applies them all."""
+
+    def add_regularizer(self, param_name: str, regularizer: Callable | None) -> None:
+        """Attach a penalty ``regularizer(param) -> scalar Tensor`` to one of own parameters."""
+        if regularizer is None:
+            self._regularizers.pop(param_name, None)
+        else:
+            self._regularizers[param_name] = regularizer
+
+    def add_constraint(self, param_name: str, constraint: Callable | None) -> None:
+        """Attach a constraint ``constraint(param)`` (in place) applied by ``apply_constraints``."""
+        if constraint is None:
+            self._constraints.pop(param_name, None)
+        else:
+            self._constraints[param_name] = constraint
+
+    def regularization_loss(self) -> Tensor:
+        """Sum of every layer's penalties (L1/L2 kernel_regularizer), to add to the cost."""
+        total = None
+        for m in self.modules():
+            for name, reg in m._regularizers.items():
+                p = m._parameters.get(name)
+                if p is None:
+                    continue
+                term = reg(p)
+                total = term if total is None else total + term
+        if total is None:
+            first = next(self.parameters(), None)
+            dtype = first.dtype if first is not None else np.float32
+            return Tensor(np.zeros((), dtype=dtype))
+        return total
+
+    def apply_constraints(self) -> None:
+        """Apply every layer's constraints (e.g. MaxNorm) in place; call after optimizer.step()."""
+        with no_grad():
+            for m in self.modules():
+                for name, constraint in m._constraints.items():
+                    p = m._parameters.get(name)
+                    if p is not None:
+                        constraint(p)
