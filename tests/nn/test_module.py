@@ -297,3 +297,37 @@ def test_three_optimizer_steps_match_torch(opt_name):
         ot.step()
     for k, v in t.state_dict().items():
         np.testing.assert_allclose(d.state_dict()[k], v.numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
+
+
+def test_regularizer_and_constraint_lookup_and_math():
+    w = nn.Parameter(np.array([[3.0, -4.0], [0.3, 0.4]], np.float32))
+    assert nn.get_regularizer("l2")(w).item() == pytest.approx(0.01 * 25.25, rel=1e-6)
+    assert nn.get_regularizer("l1")(w).item() == pytest.approx(0.01 * 7.7, rel=1e-6)
+    both = nn.L1L2(l1=0.1, l2=0.2)(w).item()
+    assert both == pytest.approx(0.1 * 7.7 + 0.2 * 25.25, rel=1e-6)
+    assert nn.get_regularizer(None) is None
+    with pytest.raises(ValueError, match="unknown regularizer 'l3'"):
+        nn.get_regularizer("l3")
+    nn.get_constraint("max_norm")(w)  # default max_value 2: row norms 5 -> 2, 0.5 unchanged
+    np.testing.assert_allclose(np.linalg.norm(w.data, axis=1), [2.0, 0.5], rtol=1e-6)
+    nn.UnitNorm()(w)
+    np.testing.assert_allclose(np.linalg.norm(w.data, axis=1), [1.0, 1.0], rtol=1e-6)
+    nn.NonNeg()(w)
+    assert (w.data >= 0).all()
+    conv = nn.Conv2d(2, 3, 3, kernel_regularizer=nn.L2(0.5), kernel_constraint=nn.MaxNorm(0.1))
+    np.testing.assert_allclose(
+        conv.regularization_loss().item(), 0.5 * (conv.weight.data**2).sum(), rtol=1e-5
+    )
+    conv.apply_constraints()
+    assert np.sqrt((conv.weight.data**2).sum(axis=(1, 2, 3))).max() <= 0.1 + 1e-6
+
+
+def test_lazy_conv_builds_from_a_torch_state_dict():
+    t = torch.nn.Conv2d(6, 4, 3, groups=2)
+    lazy = nn.Conv2d(4, 3, groups=2)  # Keras form: 4 filters, 3x3, in_channels unknown
+    lazy.load_state_dict(t.state_dict())
+    assert lazy.in_channels == 6 and lazy.weight.shape == (4, 3, 3, 3)
+    tt = torch.nn.ConvTranspose2d(5, 4, 2)
+    lazy_t = nn.ConvTranspose2d(None, 4, 2)
+    lazy_t.load_state_dict(tt.state_dict())
+    assert lazy_t.in_channels == 5
