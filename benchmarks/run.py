@@ -52,7 +52,7 @@ def gemm_peak() -> float:
         return float("nan")
 
 
-def run(names: list[str], repeats: int, steps: int, warmup: int) -> dict:
+def run(names: list[str], repeats: int, steps: int, warmup: int, scale: int = 1) -> dict:
     results: dict = {}
     for name in names:
         runs: dict[str, list] = {"deepgrad": [], "torch": []}
@@ -60,7 +60,8 @@ def run(names: list[str], repeats: int, steps: int, warmup: int) -> dict:
         for r in range(repeats):
             order = ("deepgrad", "torch") if r % 2 == 0 else ("torch", "deepgrad")
             for lib in order:
-                res = _worker(lib, name, steps, warmup)
+                batch = max(1, WORKLOADS[name].batch // scale) if scale > 1 else 0
+                res = _worker(lib, name, steps, warmup, batch)
                 if "error" in res:
                     meta[lib] = res
                     continue
@@ -89,8 +90,9 @@ def table(results: dict, peak: float) -> str:
         tmed = statistics.median(t) if t else None
         rmed = f"{dmed / tmed:10.2f}" if d and t else "       n/a"
         rmin = f"{dmin / tmin:10.2f}" if d and t else "       n/a"
-        gf = f"{wl.flops(wl.batch) / dmin / 1e9:9.1f}" if d and wl.flops else "        -"
         pm = res["meta"]
+        nb = pm.get("deepgrad", {}).get("batch", wl.batch)
+        gf = f"{wl.flops(nb) / dmin / 1e9:9.1f}" if d and wl.flops else "        -"
         mem = (f"{pm.get('deepgrad', {}).get('peak_mb', float('nan')):7.0f}/"
                f"{pm.get('torch', {}).get('peak_mb', float('nan')):<7.0f}")
         lines.append(f"{name:<22}{_fmt_ms(dmin):>13}{_fmt_ms(dmed):>9}{_fmt_ms(tmin):>11}"
@@ -135,7 +137,8 @@ def scaling_plot(path: str, name: str = "mlp", batches: tuple = (16, 32, 64, 128
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="one short repeat (CI-sized)")
+    ap.add_argument("--quick", action="store_true",
+                    help="one short repeat at 1/8 of each batch (CI-sized: checks it runs)")
     ap.add_argument("--only", default="", help="comma-separated workload names")
     ap.add_argument("--repeats", type=int, default=4)
     ap.add_argument("--steps", type=int, default=15)
@@ -154,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     repeats, steps, warmup = (1, 2, 1) if args.quick else (args.repeats, args.steps, 3)
     peak = float("nan") if args.quick else gemm_peak()
-    results = run(names, repeats, steps, warmup)
+    results = run(names, repeats, steps, warmup, scale=8 if args.quick else 1)
     print(table(results, peak))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .functional import activation as A
 from .functional import math as M
 from .functional import reduce as R
 from .functional import shape as S
@@ -105,6 +106,8 @@ def _bind() -> None:
         "chunk",
     ):
         setattr(T, name, getattr(S, name))
+    for name in ("relu", "sigmoid", "tanh", "softmax", "log_softmax"):
+        setattr(T, name, getattr(A, name))
     T.gather = lambda self, dim, index: S.gather(self, dim, index)
     T.T = property(lambda self: S.permute(self, tuple(range(self.ndim))[::-1]))
     T.mT = property(lambda self: S.transpose(self, -2, -1))
