@@ -1,16 +1,16 @@
 """deepgrad: the "Introduction to Deep Learning" course as a NumPy deep-learning library.
 
-import deepgrad as dg
-x = dg.tensor([[1.0, 2.0]], requires_grad=True)
-(x * x).sum().backward()
-x.grad  # array([[2., 4.]], dtype=float32)
+    import deepgrad as dg
+    x = dg.tensor([[1.0, 2.0]], requires_grad=True)
+    (x * x).sum().backward()
+    x.grad  # array([[2., 4.]], dtype=float32)
 """
 
-import numpy as _np
-
-from . import (  # noqa: F401,E402  (train binds fit/compile onto nn.Module)
+from . import (  # noqa: F401  (train binds fit/compile onto Module)
+    _malloc,  # noqa: F401  (first: allocator tuning, see _malloc.py)
     _methods,  # noqa: F401  (binds operators onto Tensor)
     functional,  # noqa: F401
+    linear,
     nn,
     optim,
     train,
@@ -50,6 +50,7 @@ from .functional import (  # noqa: F401
     var,
     where,
 )
+from .functional.shape import _shape_args
 from .gradcheck import gradcheck  # noqa: F401
 from .random import get_rng_state, manual_seed, set_rng_state  # noqa: F401
 from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, tensor  # noqa: F401
@@ -59,17 +60,15 @@ __version__ = "0.1.0"
 
 def zeros(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros (float32 unless ``dtype``)."""
-    from .functional.shape import _shape_args
+    import numpy as np
 
-    return Tensor(
-        _np.zeros(_shape_args(shape), dtype=dtype or "float32"), requires_grad=requires_grad
-    )
+    return Tensor(np.zeros(_shape_args(shape), dtype=dtype or np.float32),
+                  requires_grad=requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones (float32 unless ``dtype``)."""
-    from .functional.shape import _shape_args
+    import numpy as np
 
-    return Tensor(
-        _np.ones(_shape_args(shape), dtype=dtype or "float32"), requires_grad=requires_grad
-    )
+    return Tensor(np.ones(_shape_args(shape), dtype=dtype or np.float32),
+                  requires_grad=requires_grad)
