@@ -15,8 +15,10 @@ from parity import check, randn
 
 @pytest.fixture(params=["fast", "general"])
 def path(request, monkeypatch):
-    """Run a test on the tap-GEMM path (where the geometry allows it) and on im2col."""
+    """Run a test on the tap-GEMM path (where the geometry allows it: stride 1, whatever the
+    channel count) and on im2col."""
     monkeypatch.setattr(K, "FORCE_GENERAL", request.param == "general")
+    monkeypatch.setattr(K, "FAST_MIN_CHANNELS", 1)
     return request.param
 
 
@@ -36,7 +38,7 @@ CONV2D = [
     ((2, 3, 7, 9), (4, 3, 3, 4), {"dilation": (2, 1), "padding": "same"}),  # asymmetric 'same'
     ((2, 4, 7, 9), (6, 2, 3, 3), {"groups": 2, "padding": 1}),
     ((2, 4, 6, 6), (8, 1, 3, 3), {"groups": 4, "padding": 1, "stride": 2}),  # depthwise
-    ((1, 16, 6, 5), (16, 8, 3, 3), {"groups": 2, "padding": 1}),  # groups on the fast path
+    ((1, 16, 4, 5), (16, 8, 3, 3), {"groups": 2, "padding": 1}),  # groups on the fast path
     ((1, 5, 4, 6), (7, 5, 1, 1), {}),  # batch 1, 1x1 kernel
     ((2, 3, 5, 11), (4, 3, 2, 5), {"padding": (1, 2)}),  # non-square input and kernel
     ((2, 3, 5, 5), (4, 3, 3, 3), {"padding": 3}),  # padding wider than the kernel reach
@@ -102,6 +104,7 @@ def test_conv2d_realistic_shape_fast_path():
 def test_conv2d_without_cblas(monkeypatch, mode):
     """The NumPy fallbacks: gemm through np.matmul, and the im2col path chosen without cblas."""
     monkeypatch.setattr(_gemm, "_BLAS", None)
+    monkeypatch.setattr(K, "FAST_MIN_CHANNELS", 1)
     if mode == "no-cblas":
         monkeypatch.setattr(K, "HAVE_CBLAS", False)
     else:
@@ -113,6 +116,16 @@ def test_conv2d_without_cblas(monkeypatch, mode):
             [randn(*xs, seed=1), randn(*ws, seed=2), randn(ws[0], seed=3)],
             atol=_atol(xs, ws),
         )
+
+
+def test_fixture_selects_the_path(path, monkeypatch):
+    """The tap-GEMM path really runs under the "fast" fixture (and only there)."""
+    calls = []
+    real = K.gemm
+    monkeypatch.setattr(K, "gemm", lambda *a, **k: calls.append(1) or real(*a, **k))
+    x = dg.tensor(randn(1, 2, 4, 4), requires_grad=True)
+    F.conv2d(x, dg.tensor(randn(3, 2, 3, 3)), padding=1).sum().backward()
+    assert len(calls) == (18 if path == "fast" and _gemm.HAVE_CBLAS else 0)
 
 
 def test_gemm_wrapper_matches_numpy():
@@ -169,7 +182,7 @@ CONV_T2D = [
     ((2, 4, 4, 5), (4, 3, 2, 3), {"stride": (2, 1), "padding": (0, 1), "groups": 2}),
     ((2, 3, 4, 4), (3, 2, 3, 3), {"dilation": 2, "padding": 1}),
     ((1, 5, 3, 4), (5, 2, 1, 1), {}),  # batch 1, 1x1 kernel
-    ((2, 16, 4, 4), (16, 8, 3, 3), {"groups": 2, "padding": 1}),  # groups on the fast path
+    ((1, 16, 3, 3), (16, 8, 3, 3), {"groups": 2, "padding": 1}),  # groups on the fast path
 ]
 
 

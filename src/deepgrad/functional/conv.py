@@ -163,8 +163,7 @@ def conv2d(
     """2-D convolution (cross-correlation, as in every DL library), NCHW.
 
     y[n, o, i, j] = b[o] + sum_{c, a, b} x_pad[n, c, s_h i + d_h a, s_w j + d_w b] w[o, c, a, b]
-
-(with groups, c runs over the input channels of o's group only).
+    (with groups, c runs over the input channels of o's group only).
 
     input (N, C, H, W), weight (O, C/groups, kH, kW), bias (O,). ``padding``: int, (pH, pW),
     'valid' (none) or 'same' (output size = input size, stride 1; an odd total pads one more
