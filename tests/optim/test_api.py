@@ -119,3 +119,21 @@ def test_read_only_parameter_is_reported() -> None:
     p.grad = np.ones(3, "float32")
     with pytest.raises(ValueError, match="read-only"):
         optim.Adam([p]).step()
+
+
+@pytest.mark.parametrize("make", ALL)
+def test_non_contiguous_parameters_take_the_numpy_path_alike(make) -> None:
+    """Fortran-ordered params skip the BLAS kernel; the result must agree with C order."""
+    rng = np.random.default_rng(2)
+    w0 = rng.standard_normal((6, 5)).astype("float32")
+    grads = [rng.standard_normal((6, 5)).astype("float32") for _ in range(3)]
+    out = []
+    for data in (np.ascontiguousarray(w0), np.asfortranarray(w0)):
+        p = dg.Tensor(data.copy(order="K"), requires_grad=True)
+        opt = make([p])
+        for g in grads:
+            p.grad = np.array(g, order="K" if data.flags.c_contiguous else "F")
+            opt.step()
+        out.append(p.data)
+    assert not out[1].flags.c_contiguous
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-6, atol=1e-7)

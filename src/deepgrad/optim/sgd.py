@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ._kernels import axpy
 from .optimizer import Optimizer, ParamsT, _check_nonneg
 
 __all__ = ["SGD"]
@@ -96,8 +97,7 @@ class SGD(Optimizer):
                 else:
                     h *= mu
                     if damp_keep != 1.0:
-                        np.multiply(g, damp_keep, out=tmp)
-                        h += tmp
+                        axpy(damp_keep, g, h, tmp)
                     else:
                         h += g
                 if nesterov:  # step along g + mu h
@@ -109,5 +109,4 @@ class SGD(Optimizer):
                     g = tmp
                 else:
                     g = h
-            np.multiply(g, lr, out=tmp)
-            w -= tmp
+            axpy(-lr, g, w, tmp)  # w -= lr * g
