@@ -1,17 +1,20 @@
 """Convolution kernels on NumPy arrays (private): forward, input gradient, weight gradient.
 
-Memory layout. The API is NCHW, but the kernels work on channels-last (NHWC) memory, where a
-1x1 patch of all channels is one contiguous row and a convolution is a sum of GEMMs. The input
-is copied once into a *gapped* buffer ``xq`` of shape (rows, C): sample n, pixel (h, w) sits at
-row ``base + n*plane + h*row + w`` with ``row = W + gw`` and ``plane = (H + gh) * row``, and the
-``gw`` columns / ``gh`` lines of the gaps are zero. One gap serves as the right padding of a line
-and the left padding of the next (and likewise between samples), so reading the padded input at
-any kernel tap (a, b) is a fixed *row shift* of the buffer, ``shift = dh*a*row + dw*b``.
+Memory layout. The API is NCHW, but the kernels work on channels-last memory, where a 1x1
+patch of all channels is one contiguous row and a convolution is a sum of GEMMs. The input is
+copied once into a *gapped* buffer ``xq`` of shape (rows, C) in (H, N, W, C) order: pixel (h, w)
+of sample n sits at row ``base + h*span + n*row + w``, with ``row = W + gw`` (a line of one
+sample plus a gap of ``gw`` zero columns) and ``span = N * row`` (one image line of the whole
+batch), followed by ``gh`` zero lines. One gap serves as the right padding of a line and the
+left padding of the next, so reading the padded input at any kernel tap (a, b) is a fixed *row
+shift* of the buffer, ``shift = dh*a*span + dw*b``. (Lines of the batch side by side, rather
+than samples one after another, need the ``gh`` zero lines only once per batch: fewer wasted
+grid rows, 6% instead of 13% on a 16x16 'same' convolution.)
 
 Fast path (stride 1, a BLAS with beta): the output is computed on the same grid, one GEMM per
 kernel tap, each accumulating into the output (``out[r] += xq[r + shift] @ W_ab^T``): no im2col
 copy and, in backward, no col2im. Grid rows that fall in a gap are computed and dropped (the
-output is returned as a strided NCHW-shaped view of NHWC memory). General path (any stride,
+output is returned as a strided NCHW-shaped view of (H, N, W, C) memory). General path (any stride,
 small groups, or no BLAS with beta): im2col through a single ``as_strided`` copy and one
 (batched) GEMM; col2im by one strided add per tap.
 
@@ -100,27 +103,31 @@ class ConvGeometry:
         return self.w + self.gw
 
     @property
-    def plane(self) -> int:
-        return (self.h + self.gh) * self.row
+    def span(self) -> int:
+        return self.n * self.row
+
+    @property
+    def lines(self) -> int:
+        return self.h + self.gh
 
     @property
     def base(self) -> int:
-        return self.pt * self.row + self.pl
+        return self.pt * self.span + self.pl
 
     @property
     def rows(self) -> int:
-        return self.base + self.n * self.plane
+        return self.base + self.lines * self.span
 
     @property
     def m(self) -> int:
         """Rows of the fast path's output grid (the last valid output position + 1)."""
-        return (self.n - 1) * self.plane + (self.ho - 1) * self.row + self.wo
+        return (self.ho - 1) * self.span + (self.n - 1) * self.row + self.wo
 
     @cached_property
     def shifts(self) -> list[tuple[int, int, int]]:
         """(a, b, row shift) for every kernel tap; the zero shift comes first."""
         return [
-            (a, b, self.dh * a * self.row + self.dw * b)
+            (a, b, self.dh * a * self.span + self.dw * b)
             for a in range(self.kh)
             for b in range(self.kw)
         ]
@@ -139,19 +146,19 @@ class ConvGeometry:
 
 # ------------------------------------------------------------------------------ preparation
 def prepare_input(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    """x (n, c, h, w), any memory order -> the gapped NHWC buffer (rows, c) with zero gaps."""
-    if g.rows == g.n * g.h * g.w:  # no padding, no gaps: NHWC memory is already the buffer
-        nhwc = x.transpose(0, 2, 3, 1)
-        if nhwc.flags.c_contiguous:
-            return nhwc.reshape(g.rows, g.c)
+    """x (n, c, h, w), any memory order -> the gapped (H, N, W, C) buffer (rows, c)."""
+    if g.rows == g.n * g.h * g.w:  # no padding, no gaps: (H, N, W, C) memory is the buffer
+        hnwc = x.transpose(2, 0, 3, 1)
+        if hnwc.flags.c_contiguous:
+            return hnwc.reshape(g.rows, g.c)
     xq = np.empty((g.rows, g.c), dtype=x.dtype)
     xq[: g.base] = 0
-    body = xq[g.base :].reshape(g.n, g.h + g.gh, g.row, g.c)
-    np.copyto(body[:, : g.h, : g.w], x.transpose(0, 2, 3, 1))
+    body = xq[g.base :].reshape(g.lines, g.n, g.row, g.c)
+    np.copyto(body[: g.h, :, : g.w], x.transpose(2, 0, 3, 1))
     if g.gw:
-        body[:, : g.h, g.w :] = 0
+        body[: g.h, :, g.w :] = 0
     if g.gh:
-        body[:, g.h :] = 0
+        body[g.h :] = 0
     return xq
 
 
@@ -168,18 +175,18 @@ def prepare_weight(w: np.ndarray, g: ConvGeometry) -> np.ndarray:
 def prepare_delta(delta: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """delta = dC/dy (n, o, ho, wo) -> the layout the backward GEMMs read.
 
-    Fast path: the output grid (n*plane, o) with zeros off the valid positions (so the dropped
-    grid rows contribute nothing). General path: compact NHWC rows (n*ho*wo, o).
+    Fast path: the output grid (lines*span, o) with zeros off the valid positions (so the
+    dropped grid rows contribute nothing). General path: compact NHWC rows (n*ho*wo, o).
     """
     if not g.fast:
         return np.ascontiguousarray(delta.transpose(0, 2, 3, 1)).reshape(-1, g.o)
-    grid = np.empty((g.n * g.plane, g.o), dtype=delta.dtype)
-    v = grid.reshape(g.n, g.h + g.gh, g.row, g.o)
-    np.copyto(v[:, : g.ho, : g.wo], delta.transpose(0, 2, 3, 1))
+    grid = np.empty((g.lines * g.span, g.o), dtype=delta.dtype)
+    v = grid.reshape(g.lines, g.n, g.row, g.o)
+    np.copyto(v[: g.ho, :, : g.wo], delta.transpose(2, 0, 3, 1))
     if g.row > g.wo:
-        v[:, : g.ho, g.wo :] = 0
-    if g.h + g.gh > g.ho:
-        v[:, g.ho :] = 0
+        v[: g.ho, :, g.wo :] = 0
+    if g.lines > g.ho:
+        v[g.ho :] = 0
     return grid
 
 
@@ -191,11 +198,11 @@ def _cols_view(xq: np.ndarray, g: ConvGeometry) -> np.ndarray:
         xq,
         shape=(g.n, g.ho, g.wo, g.groups, g.kh, g.kw, g.cg),
         strides=(
-            g.plane * c * s,
-            g.sh * g.row * c * s,
+            g.row * c * s,
+            g.sh * g.span * c * s,
             g.sw * c * s,
             g.cg * s,
-            g.dh * g.row * c * s,
+            g.dh * g.span * c * s,
             g.dw * c * s,
             s,
         ),
@@ -217,7 +224,7 @@ def forward(xq: np.ndarray, wp: np.ndarray, b: np.ndarray | None, g: ConvGeometr
     Returns an NCHW-shaped array over NHWC memory (a view; strided on the fast path).
     """
     if g.fast:
-        out = np.empty((g.n * g.plane, g.o), dtype=xq.dtype)
+        out = np.empty((g.lines * g.span, g.o), dtype=xq.dtype)
         m = g.m
         if b is not None:
             out[:m] = b
@@ -227,8 +234,8 @@ def forward(xq: np.ndarray, wp: np.ndarray, b: np.ndarray | None, g: ConvGeometr
             for t, (a, bb, s) in enumerate(g.shifts):
                 beta = 0.0 if (t == 0 and b is None) else 1.0
                 gemm(xq[s : s + m, ic], wp[a, bb, oc], out[:m, oc], trans_b=True, beta=beta)
-        v = out.reshape(g.n, g.h + g.gh, g.row, g.o)[:, : g.ho, : g.wo]
-        return v.transpose(0, 3, 1, 2)
+        v = out.reshape(g.lines, g.n, g.row, g.o)[: g.ho, :, : g.wo]
+        return v.transpose(1, 3, 0, 2)
     cols = _im2col(xq, g)
     if g.groups == 1:
         out = cols[:, 0] @ wp[0]
@@ -271,16 +278,16 @@ def input_grad(dp: np.ndarray, wp: np.ndarray, g: ConvGeometry) -> np.ndarray:
                 dxq[s:],
                 shape=(g.n, g.ho, g.wo, g.groups, g.cg),
                 strides=(
-                    g.plane * c * isz,
-                    g.sh * g.row * c * isz,
+                    g.row * c * isz,
+                    g.sh * g.span * c * isz,
                     g.sw * c * isz,
                     g.cg * isz,
                     isz,
                 ),
             )
             target += dcols[:, :, :, :, a, bb, :]
-    body = dxq[g.base :].reshape(g.n, g.h + g.gh, g.row, g.c)
-    return body[:, : g.h, : g.w].transpose(0, 3, 1, 2)
+    body = dxq[g.base :].reshape(g.lines, g.n, g.row, g.c)
+    return body[: g.h, :, : g.w].transpose(1, 3, 0, 2)
 
 
 def weight_grad(xq: np.ndarray, dp: np.ndarray, g: ConvGeometry) -> np.ndarray:
