@@ -25,31 +25,14 @@ import numpy as np
 
 from .. import functional as F
 from ..functional.rnn import lengths_to_mask
-from ..random import get_rng
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
+from .recurrent_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase, _float_dtype
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
-
-
-def _float_dtype(dtype: Any, layer: str) -> np.dtype:
-    dt = np.dtype(np.float32 if dtype is None else dtype)
-    if dt.kind != "f":
-        raise TypeError(f"{layer}: parameters need a floating dtype, got {dt}")
-    return dt
-
-
-def _dropout(x: Tensor, p: float) -> Tensor:
-    """Inverted dropout between stacked layers (training only)."""
-    fn = getattr(F, "dropout", None)
-    if callable(fn):  # F.dropout, once functional/dropout.py provides it
-        return fn(x, p, True)
-    keep = get_rng().random(x.shape) >= p
-    scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
-    return x * Tensor((keep * scale).astype(x.dtype))
 
 
 class RNNBase(Module):
@@ -209,7 +192,7 @@ class RNNBase(Module):
                     finals[j].append(res[1 + j])
             x = outs[0] if D == 1 else F.cat(outs, dim=2)
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
-                x = _dropout(x, self.dropout)
+                x = F.dropout(x, self.dropout, True)
         out = x
         if self.batch_first and not unbatched:
             out = out.transpose(0, 1)
@@ -298,124 +281,6 @@ class RNN(RNNBase):
     def _run(self, x: Tensor, s: list, w: list, mask: Any, reverse: bool) -> tuple:
         fn = F.rnn_tanh if self.nonlinearity == "tanh" else F.rnn_relu
         return fn(x, s[0], *w, mask=mask, reverse=reverse)
-
-    def extra_repr(self) -> str:
-        s = super().extra_repr()
-        return s + (", nonlinearity='relu'" if self.nonlinearity == "relu" else "")
-
-
-# ----------------------------------------------------------------------------------- cells
-
-
-class RNNCellBase(Module):
-    """One time step: weight_ih (G*H, input_size), weight_hh (G*H, H), bias_ih, bias_hh (G*H,)."""
-
-    gates: int = 1
-
-    def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, dtype: Any = None
-    ) -> None:
-        super().__init__()
-        name = type(self).__name__
-        if int(input_size) <= 0 or int(hidden_size) <= 0:
-            raise ValueError(
-                f"{name}: input_size and hidden_size must be positive, got {input_size}, "
-                f"{hidden_size}"
-            )
-        self.input_size = int(input_size)
-        self.hidden_size = int(hidden_size)
-        self.bias = bool(bias)
-        dt = _float_dtype(dtype, name)
-        GH = self.gates * self.hidden_size
-        self.weight_ih = Parameter(np.empty((GH, self.input_size), dtype=dt))
-        self.weight_hh = Parameter(np.empty((GH, self.hidden_size), dtype=dt))
-        if self.bias:
-            self.bias_ih = Parameter(np.empty(GH, dtype=dt))
-            self.bias_hh = Parameter(np.empty(GH, dtype=dt))
-        else:
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """Every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) (PyTorch's)."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            init.uniform_(p, -bound, bound)
-
-    def _prepare(self, input: Tensor, hx: Any, n_states: int) -> tuple:  # noqa: A002
-        name = type(self).__name__
-        if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
-            raise ValueError(
-                f"{name}: input must have shape (batch, {self.input_size}) or "
-                f"({self.input_size},), got {tuple(input.shape)}"
-            )
-        unbatched = input.ndim == 1
-        x = input.unsqueeze(0) if unbatched else input
-        if hx is None:
-            states: list = [None] * n_states
-        else:
-            states = list(hx) if n_states == 2 else [hx]
-            if len(states) != n_states:
-                raise ValueError(f"{name}: hx must be a tuple (h, c), got {len(states)} tensors")
-            states = [s.unsqueeze(0) if unbatched and s.ndim == 1 else s for s in states]
-        return x, states, unbatched
-
-    def _params(self) -> tuple:
-        return self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
-
-    def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
-
-
-class LSTMCell(RNNCellBase):
-    """One LSTM step (the equations of :class:`LSTM`): ``forward(x, (h, c)=None) -> (h', c')``."""
-
-    gates = 4
-
-    def forward(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
-        x, (h, c), unbatched = self._prepare(input, hx, 2)
-        h1, c1 = F.lstm_cell(x, h, c, *self._params())
-        return (h1.squeeze(0), c1.squeeze(0)) if unbatched else (h1, c1)
-
-
-class GRUCell(RNNCellBase):
-    """One GRU step (the equations of :class:`GRU`): ``forward(x, h=None) -> h'``."""
-
-    gates = 3
-
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
-        x, (h,), unbatched = self._prepare(input, hx, 1)
-        h1 = F.gru_cell(x, h, *self._params())
-        return h1.squeeze(0) if unbatched else h1
-
-
-class RNNCell(RNNCellBase):
-    """One Elman step:  h' = act(W_ih x + b_ih + W_hh h + b_hh), act = tanh or relu.
-
-    ``forward(x, h=None) -> h'``.
-    """
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        bias: bool = True,
-        nonlinearity: str = "tanh",
-        dtype: Any = None,
-    ) -> None:
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(
-                f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}"
-            )
-        super().__init__(input_size, hidden_size, bias, dtype)
-        self.nonlinearity = nonlinearity
-
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
-        x, (h,), unbatched = self._prepare(input, hx, 1)
-        fn = F.rnn_tanh_cell if self.nonlinearity == "tanh" else F.rnn_relu_cell
-        h1 = fn(x, h, *self._params())
-        return h1.squeeze(0) if unbatched else h1
 
     def extra_repr(self) -> str:
         s = super().extra_repr()
