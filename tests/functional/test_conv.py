@@ -9,6 +9,7 @@ import torch.nn.functional as TF
 import deepgrad as dg
 import deepgrad.functional as F
 from deepgrad.functional import _conv_kernels as K
+from deepgrad.functional import _conv_taps as T
 from deepgrad.functional import _gemm
 from parity import check, randn
 
@@ -45,6 +46,9 @@ CONV2D = [
     ((2, 3, 4, 5), (6, 3, 4, 5), {}),  # kernel covers the whole input: 1x1 output
     ((2, 3, 8, 7), (4, 3, 2, 2), {"stride": 3}),  # stride larger than the kernel
     ((1, 1, 1, 1), (1, 1, 1, 1), {}),  # single element
+    ((2, 3, 11, 10), (4, 3, 3, 3), {"stride": 2, "dilation": 2, "padding": 1}),
+    ((2, 3, 9, 8), (4, 3, 2, 2), {"stride": 2}),  # the last input line is read by no window
+    ((1, 16, 7, 7), (16, 8, 3, 3), {"groups": 2, "stride": 2, "padding": 1}),
 ]
 
 
@@ -121,11 +125,12 @@ def test_conv2d_without_cblas(monkeypatch, mode):
 def test_fixture_selects_the_path(path, monkeypatch):
     """The tap-GEMM path really runs under the "fast" fixture (and only there)."""
     calls = []
-    real = K.gemm
-    monkeypatch.setattr(K, "gemm", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = T.gemm
+    monkeypatch.setattr(T, "gemm", lambda *a, **k: calls.append(1) or real(*a, **k))
     x = dg.tensor(randn(1, 2, 4, 4), requires_grad=True)
     F.conv2d(x, dg.tensor(randn(3, 2, 3, 3)), padding=1).sum().backward()
-    assert len(calls) == (18 if path == "fast" and _gemm.HAVE_CBLAS else 0)
+    F.conv2d(x, dg.tensor(randn(3, 2, 3, 3)), padding=1, stride=2).sum().backward()
+    assert len(calls) == (36 if path == "fast" and _gemm.HAVE_CBLAS else 0)
 
 
 def test_gemm_wrapper_matches_numpy():

@@ -11,12 +11,13 @@ shift* of the buffer, ``shift = dh*a*span + dw*b``. (Lines of the batch side by 
 than samples one after another, need the ``gh`` zero lines only once per batch: fewer wasted
 grid rows, 6% instead of 13% on a 16x16 'same' convolution.)
 
-Fast path (stride 1, a BLAS with beta): the output is computed on the same grid, one GEMM per
-kernel tap, each accumulating into the output (``out[r] += xq[r + shift] @ W_ab^T``): no im2col
-copy and, in backward, no col2im. Grid rows that fall in a gap are computed and dropped (the
-output is returned as a strided NCHW-shaped view of (H, N, W, C) memory). General path (any stride,
-small groups, or no BLAS with beta): im2col through a single ``as_strided`` copy and one
-(batched) GEMM; col2im by one strided add per tap.
+Fast path (``_conv_taps.py``; a BLAS with beta, >= FAST_MIN_CHANNELS input channels per
+group): the output is computed on the same grid, one GEMM per kernel tap, each accumulating into
+the output (``out[r] += xq[r + shift] @ W_ab^T``): no im2col copy and, in backward, no col2im.
+Grid rows that fall in a gap are computed and dropped (the output is returned as a strided
+NCHW-shaped view of (H, N, W, C) memory); strided convolutions split the input into phases
+first. General path (few channels, or no BLAS with beta): im2col through a single
+``as_strided`` copy and one (batched) GEMM; col2im by one strided add per tap.
 
 Backward follows the notes' rule for shared weights: each output position's gradient is first
 computed as if it had its own copy of the kernel, ``delta[n, o, i, j] * x_patch``; the gradients
@@ -31,7 +32,8 @@ from functools import cached_property
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ._gemm import HAVE_CBLAS, gemm
+from . import _conv_taps as T
+from ._gemm import HAVE_CBLAS
 
 __all__ = [
     "ConvGeometry",
@@ -118,14 +120,9 @@ class ConvGeometry:
     def rows(self) -> int:
         return self.base + self.lines * self.span
 
-    @property
-    def m(self) -> int:
-        """Rows of the fast path's output grid (the last valid output position + 1)."""
-        return (self.ho - 1) * self.span + (self.n - 1) * self.row + self.wo
-
     @cached_property
     def shifts(self) -> list[tuple[int, int, int]]:
-        """(a, b, row shift) for every kernel tap; the zero shift comes first."""
+        """(a, b, row shift) of every kernel tap in the gapped buffer (general path)."""
         return [
             (a, b, self.dh * a * self.span + self.dw * b)
             for a in range(self.kh)
@@ -137,16 +134,62 @@ class ConvGeometry:
         return (
             HAVE_CBLAS
             and not FORCE_GENERAL
-            and self.sh == 1
-            and self.sw == 1
             and self.cg >= FAST_MIN_CHANNELS
             and (self.groups == 1 or self.og >= 8)
         )
 
+    # fast path: the output grid and the phase buffers ---------------------------------
+    @property
+    def phased(self) -> bool:
+        return self.sh > 1 or self.sw > 1
+
+    @cached_property
+    def qh(self) -> int:
+        """Lines of a phase image: enough for every window of the strided convolution."""
+        return -(-((self.ho - 1) * self.sh + self.dh * (self.kh - 1) + 1) // self.sh)
+
+    @cached_property
+    def qw(self) -> int:
+        return -(-((self.wo - 1) * self.sw + self.dw * (self.kw - 1) + 1) // self.sw)
+
+    @property
+    def grid_lines(self) -> int:
+        return self.qh if self.phased else self.lines
+
+    @property
+    def grid_row(self) -> int:
+        return self.qw if self.phased else self.row
+
+    @property
+    def grid_span(self) -> int:
+        return self.n * self.grid_row
+
+    @property
+    def phase_rows(self) -> int:
+        return self.grid_lines * self.grid_span if self.phased else self.rows
+
+    @property
+    def m(self) -> int:
+        """Rows of the fast path's output grid (the last valid output position + 1)."""
+        return (self.ho - 1) * self.grid_span + (self.n - 1) * self.grid_row + self.wo
+
+    @cached_property
+    def taps(self) -> list[tuple[int, int, int, int]]:
+        """(a, b, phase, row shift) of every kernel tap on the fast path; zero shift first."""
+        out = []
+        for a in range(self.kh):
+            for b in range(self.kw):
+                oa, ob = self.dh * a, self.dw * b
+                phase = (oa % self.sh) * self.sw + ob % self.sw
+                out.append((a, b, phase, (oa // self.sh) * self.grid_span + ob // self.sw))
+        return out
+
 
 # ------------------------------------------------------------------------------ preparation
 def prepare_input(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    """x (n, c, h, w), any memory order -> the gapped (H, N, W, C) buffer (rows, c)."""
+    """x (n, c, h, w), any memory order -> the buffer the chosen path reads (kept for dW)."""
+    if g.fast:
+        return T.prepare_input(x, g)
     if g.rows == g.n * g.h * g.w:  # no padding, no gaps: (H, N, W, C) memory is the buffer
         hnwc = x.transpose(2, 0, 3, 1)
         if hnwc.flags.c_contiguous:
@@ -173,21 +216,11 @@ def prepare_weight(w: np.ndarray, g: ConvGeometry) -> np.ndarray:
 
 
 def prepare_delta(delta: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    """delta = dC/dy (n, o, ho, wo) -> the layout the backward GEMMs read.
-
-    Fast path: the output grid (lines*span, o) with zeros off the valid positions (so the
-    dropped grid rows contribute nothing). General path: compact NHWC rows (n*ho*wo, o).
-    """
-    if not g.fast:
-        return np.ascontiguousarray(delta.transpose(0, 2, 3, 1)).reshape(-1, g.o)
-    grid = np.empty((g.lines * g.span, g.o), dtype=delta.dtype)
-    v = grid.reshape(g.lines, g.n, g.row, g.o)
-    np.copyto(v[: g.ho, :, : g.wo], delta.transpose(2, 0, 3, 1))
-    if g.row > g.wo:
-        v[: g.ho, :, g.wo :] = 0
-    if g.lines > g.ho:
-        v[g.ho :] = 0
-    return grid
+    """delta = dC/dy (n, o, ho, wo) -> the layout the backward GEMMs read: the output grid
+    (fast path) or compact NHWC rows (n*ho*wo, o) (general path)."""
+    if g.fast:
+        return T.prepare_delta(delta, g)
+    return np.ascontiguousarray(delta.transpose(0, 2, 3, 1)).reshape(-1, g.o)
 
 
 def _cols_view(xq: np.ndarray, g: ConvGeometry) -> np.ndarray:
@@ -221,21 +254,11 @@ def _im2col(xq: np.ndarray, g: ConvGeometry) -> np.ndarray:
 def forward(xq: np.ndarray, wp: np.ndarray, b: np.ndarray | None, g: ConvGeometry) -> np.ndarray:
     """y[n, o, i, j] = b[o] + sum_{c, a, b} x_pad[n, c, s*i + d*a, s*j + d*b] w[o, c, a, b].
 
-    Returns an NCHW-shaped array over NHWC memory (a view; strided on the fast path).
+    ``xq`` from :func:`prepare_input`, ``wp`` from :func:`prepare_weight`. Returns an
+    NCHW-shaped array over channels-last memory (a strided view on the fast path).
     """
     if g.fast:
-        out = np.empty((g.lines * g.span, g.o), dtype=xq.dtype)
-        m = g.m
-        if b is not None:
-            out[:m] = b
-        for gi in range(g.groups):
-            ic = slice(gi * g.cg, (gi + 1) * g.cg)
-            oc = slice(gi * g.og, (gi + 1) * g.og)
-            for t, (a, bb, s) in enumerate(g.shifts):
-                beta = 0.0 if (t == 0 and b is None) else 1.0
-                gemm(xq[s : s + m, ic], wp[a, bb, oc], out[:m, oc], trans_b=True, beta=beta)
-        v = out.reshape(g.lines, g.n, g.row, g.o)[: g.ho, :, : g.wo]
-        return v.transpose(1, 3, 0, 2)
+        return T.forward(xq, wp, b, g)
     cols = _im2col(xq, g)
     if g.groups == 1:
         out = cols[:, 0] @ wp[0]
@@ -255,37 +278,23 @@ def input_grad(dp: np.ndarray, wp: np.ndarray, g: ConvGeometry) -> np.ndarray:
     ``dp`` from :func:`prepare_delta`, ``wp`` from :func:`prepare_weight`. Returns NCHW shape.
     """
     if g.fast:
-        dxq = np.empty((g.rows, g.c), dtype=dp.dtype)
-        m = g.m
-        dxq[m:] = 0  # rows the zero-shift tap (beta=0) does not write
-        for gi in range(g.groups):
-            ic = slice(gi * g.cg, (gi + 1) * g.cg)
-            oc = slice(gi * g.og, (gi + 1) * g.og)
-            for t, (a, bb, s) in enumerate(g.shifts):
-                gemm(dp[:m, oc], wp[a, bb, oc], dxq[s : s + m, ic], beta=0.0 if t == 0 else 1.0)
+        return T.input_grad(dp, wp, g)
+    if g.groups == 1:
+        dcols = dp @ wp[0].T
     else:
-        if g.groups == 1:
-            dcols = dp @ wp[0].T
-        else:
-            dgrp = dp.reshape(-1, g.groups, g.og).transpose(1, 0, 2)
-            dcols = np.matmul(dgrp, wp.transpose(0, 2, 1)).transpose(1, 0, 2)
-        dcols = dcols.reshape(g.n, g.ho, g.wo, g.groups, g.kh, g.kw, g.cg)
-        dxq = np.zeros((g.rows, g.c), dtype=dp.dtype)
-        isz = dxq.itemsize
-        c = g.c
-        for a, bb, s in g.shifts:  # col2im: one strided add per tap
-            target = as_strided(
-                dxq[s:],
-                shape=(g.n, g.ho, g.wo, g.groups, g.cg),
-                strides=(
-                    g.row * c * isz,
-                    g.sh * g.span * c * isz,
-                    g.sw * c * isz,
-                    g.cg * isz,
-                    isz,
-                ),
-            )
-            target += dcols[:, :, :, :, a, bb, :]
+        dgrp = dp.reshape(-1, g.groups, g.og).transpose(1, 0, 2)
+        dcols = np.matmul(dgrp, wp.transpose(0, 2, 1)).transpose(1, 0, 2)
+    dcols = dcols.reshape(g.n, g.ho, g.wo, g.groups, g.kh, g.kw, g.cg)
+    dxq = np.zeros((g.rows, g.c), dtype=dp.dtype)
+    isz = dxq.itemsize
+    c = g.c
+    for a, bb, s in g.shifts:  # col2im: one strided add per tap
+        target = as_strided(
+            dxq[s:],
+            shape=(g.n, g.ho, g.wo, g.groups, g.cg),
+            strides=(g.row * c * isz, g.sh * g.span * c * isz, g.sw * c * isz, g.cg * isz, isz),
+        )
+        target += dcols[:, :, :, :, a, bb, :]
     body = dxq[g.base :].reshape(g.lines, g.n, g.row, g.c)
     return body[: g.h, :, : g.w].transpose(1, 3, 0, 2)
 
@@ -296,14 +305,7 @@ def weight_grad(xq: np.ndarray, dp: np.ndarray, g: ConvGeometry) -> np.ndarray:
     share it. Returns a contiguous (o, cg, kh, kw) array.
     """
     if g.fast:
-        gwt = np.empty((g.kh, g.kw, g.o, g.cg), dtype=xq.dtype)
-        m = g.m
-        for gi in range(g.groups):
-            ic = slice(gi * g.cg, (gi + 1) * g.cg)
-            oc = slice(gi * g.og, (gi + 1) * g.og)
-            for a, bb, s in g.shifts:
-                gemm(dp[:m, oc], xq[s : s + m, ic], gwt[a, bb, oc], trans_a=True, beta=0.0)
-        return np.ascontiguousarray(gwt.transpose(2, 3, 0, 1))
+        return T.weight_grad(xq, dp, g)
     cols = _im2col(xq, g)
     if g.groups == 1:
         gw = (dp.T @ cols[:, 0]).reshape(1, g.og, g.kh, g.kw, g.cg)
@@ -315,8 +317,9 @@ def weight_grad(xq: np.ndarray, dp: np.ndarray, g: ConvGeometry) -> np.ndarray:
 
 def bias_grad(dp: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """dC/db[o] = sum_{n, i, j} delta[n, o, i, j] (the bias is shared by every position)."""
-    rows = dp[: g.m] if g.fast else dp
-    return np.ones(rows.shape[0], dtype=rows.dtype) @ rows
+    if g.fast:
+        return T.bias_grad(dp, g)
+    return np.ones(dp.shape[0], dtype=dp.dtype) @ dp
 
 
 def channel_sum(a: np.ndarray) -> np.ndarray:

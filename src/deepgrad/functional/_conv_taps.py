@@ -1,0 +1,157 @@
+"""The fast convolution path (private): one GEMM per kernel tap, accumulating in place.
+
+For a tap (a, b) of the kernel, every output position reads the input pixel at a fixed offset,
+so over a suitable buffer the whole tap is one matrix product of a *row-shifted* slice:
+
+    out[r] += xq[r + shift_ab] @ W_ab^T          (W_ab = w[:, :, a, b], shape (o, c))
+
+(BLAS sgemm with beta=1 through ``_gemm``). No im2col copy is made, and the input gradient is
+the same sum run backwards, ``dxq[r + shift_ab] += grid[r] @ W_ab``, with no col2im.
+
+Buffers. Stride 1: the gapped (H, N, W, C) buffer of ``_conv_kernels`` (one phase). Stride s:
+the zero-padded input split into s_h*s_w *phases*, phase (ra, rb) holding x_pad[s*u + ra,
+s*v + rb] on a common (hq, N, wq, C) grid; a tap then reads phase ((d*a) % s, (d*b) % s) at the
+stride-1 offset ((d*a) // s, (d*b) // s). The output grid has the buffer's layout, and rows
+that fall in a gap are computed and dropped.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ._gemm import gemm
+
+if TYPE_CHECKING:
+    from ._conv_kernels import ConvGeometry
+
+__all__ = [
+    "prepare_input",
+    "prepare_delta",
+    "forward",
+    "input_grad",
+    "weight_grad",
+    "bias_grad",
+]
+
+
+def _phase_slices(g: ConvGeometry, ra: int, rb: int) -> tuple[slice, slice, slice, slice] | None:
+    """For phase (ra, rb): (grid lines, grid columns) it holds, and the input rows/columns."""
+
+    def axis(r: int, s: int, p: int, n: int, q: int) -> tuple[slice, slice] | None:
+        u0 = max(0, -((r - p) // s))  # first u with s*u + r - p >= 0
+        u1 = min(q, (n - 1 + p - r) // s + 1)  # one past the last u with s*u + r - p <= n-1
+        if u1 <= u0:
+            return None
+        first = s * u0 + r - p
+        return slice(u0, u1), slice(first, first + s * (u1 - u0 - 1) + 1, s)
+
+    rows = axis(ra, g.sh, g.pt, g.h, g.qh)
+    cols = axis(rb, g.sw, g.pl, g.w, g.qw)
+    if rows is None or cols is None:
+        return None
+    return rows[0], cols[0], rows[1], cols[1]
+
+
+def prepare_input(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """x (n, c, h, w), any memory order -> (phases, rows, c) buffers, zero off the input."""
+    hnwc = x.transpose(2, 0, 3, 1)
+    if not g.phased:
+        if g.rows == g.n * g.h * g.w and hnwc.flags.c_contiguous:  # no padding, no gaps
+            return hnwc.reshape(1, g.rows, g.c)
+        xq = np.empty((1, g.rows, g.c), dtype=x.dtype)
+        xq[0, : g.base] = 0
+        body = xq[0, g.base :].reshape(g.lines, g.n, g.row, g.c)
+        np.copyto(body[: g.h, :, : g.w], hnwc)
+        if g.gw:
+            body[: g.h, :, g.w :] = 0
+        if g.gh:
+            body[g.h :] = 0
+        return xq
+    xq = np.zeros((g.sh * g.sw, g.qh, g.n, g.qw, g.c), dtype=x.dtype)
+    for ra in range(g.sh):
+        for rb in range(g.sw):
+            sl = _phase_slices(g, ra, rb)
+            if sl is not None:
+                lines, cols, xrows, xcols = sl
+                np.copyto(xq[ra * g.sw + rb, lines, :, cols], hnwc[xrows, :, xcols])
+    return xq.reshape(g.sh * g.sw, g.phase_rows, g.c)
+
+
+def prepare_delta(delta: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """delta (n, o, ho, wo) -> the output grid (grid_lines*grid_span, o), zero off the valid
+    positions (so the dropped grid rows contribute nothing to the gradients)."""
+    grid = np.empty((g.grid_lines * g.grid_span, g.o), dtype=delta.dtype)
+    v = grid.reshape(g.grid_lines, g.n, g.grid_row, g.o)
+    np.copyto(v[: g.ho, :, : g.wo], delta.transpose(2, 0, 3, 1))
+    if g.grid_row > g.wo:
+        v[: g.ho, :, g.wo :] = 0
+    if g.grid_lines > g.ho:
+        v[g.ho :] = 0
+    return grid
+
+
+def _groups(g: ConvGeometry):  # noqa: ANN202
+    for gi in range(g.groups):
+        yield slice(gi * g.cg, (gi + 1) * g.cg), slice(gi * g.og, (gi + 1) * g.og)
+
+
+def forward(xq: np.ndarray, wt: np.ndarray, b: np.ndarray | None, g: ConvGeometry) -> np.ndarray:
+    """out[r] = b + sum_ab xq[phase_ab][r + shift_ab] @ W_ab^T; ``wt`` is (kh, kw, o, cg).
+
+    Returns the valid part of the grid: an NCHW-shaped view of (H, N, W, C) memory.
+    """
+    out = np.empty((g.grid_lines * g.grid_span, g.o), dtype=xq.dtype)
+    m = g.m
+    if b is not None:
+        out[:m] = b
+    for ic, oc in _groups(g):
+        for t, (a, bb, p, s) in enumerate(g.taps):
+            beta = 0.0 if (t == 0 and b is None) else 1.0
+            gemm(xq[p, s : s + m, ic], wt[a, bb, oc], out[:m, oc], trans_b=True, beta=beta)
+    v = out.reshape(g.grid_lines, g.n, g.grid_row, g.o)[: g.ho, :, : g.wo]
+    return v.transpose(1, 3, 0, 2)
+
+
+def input_grad(grid: np.ndarray, wt: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """dxq[phase_ab][r + shift_ab] += grid[r] @ W_ab over all taps, then back to (n, c, h, w)."""
+    m = g.m
+    if not g.phased:
+        dxq = np.empty((g.rows, g.c), dtype=grid.dtype)
+        dxq[m:] = 0  # rows the zero-shift tap (first, beta=0) does not write
+        for ic, oc in _groups(g):
+            for t, (a, bb, _, s) in enumerate(g.taps):
+                beta = 0.0 if t == 0 else 1.0
+                gemm(grid[:m, oc], wt[a, bb, oc], dxq[s : s + m, ic], beta=beta)
+        body = dxq[g.base :].reshape(g.lines, g.n, g.row, g.c)
+        return body[: g.h, :, : g.w].transpose(1, 3, 0, 2)
+    dxq = np.zeros((g.sh * g.sw, g.phase_rows, g.c), dtype=grid.dtype)
+    for ic, oc in _groups(g):
+        for a, bb, p, s in g.taps:
+            gemm(grid[:m, oc], wt[a, bb, oc], dxq[p, s : s + m, ic], beta=1.0)
+    dq = dxq.reshape(g.sh * g.sw, g.qh, g.n, g.qw, g.c)
+    dx = np.zeros((g.h, g.n, g.w, g.c), dtype=grid.dtype)  # pixels no window reads stay 0
+    for ra in range(g.sh):
+        for rb in range(g.sw):
+            sl = _phase_slices(g, ra, rb)
+            if sl is not None:
+                lines, cols, xrows, xcols = sl
+                dx[xrows, :, xcols] = dq[ra * g.sw + rb, lines, :, cols]
+    return dx.transpose(1, 3, 0, 2)
+
+
+def weight_grad(xq: np.ndarray, grid: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """dW_ab = grid^T @ xq[phase_ab][shift_ab : shift_ab + m] for every tap: (o, cg, kh, kw)."""
+    m = g.m
+    gwt = np.empty((g.kh, g.kw, g.o, g.cg), dtype=xq.dtype)
+    for ic, oc in _groups(g):
+        for a, bb, p, s in g.taps:
+            gemm(grid[:m, oc], xq[p, s : s + m, ic], gwt[a, bb, oc], trans_a=True, beta=0.0)
+    return np.ascontiguousarray(gwt.transpose(2, 3, 0, 1))
+
+
+def bias_grad(grid: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """dC/db = sum of the grid rows (the dropped rows are zero)."""
+    rows = grid[: g.m]
+    return np.ones(rows.shape[0], dtype=rows.dtype) @ rows
