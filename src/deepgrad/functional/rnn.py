@@ -30,6 +30,7 @@ from .rnn_graph import grad_flags as _grad_flags
 from .rnn_graph import lengths_to_mask
 from .rnn_graph import record as _record
 from .rnn_graph import state as _state
+from .rnn_kernels import cells as KC
 
 __all__ = [
     "rnn_tanh_cell",
@@ -210,22 +211,19 @@ def lstm_cell(
     """One LSTM step on (N, F): the equations of :func:`lstm`. Returns (h', c')."""
     N, H = _check("lstm_cell", input, (hx, cx), w_ih, w_hh, b_ih, b_hh, 4, 2)
     dt = input.dtype
-    _, h1, c1, bw = K.lstm_forward(
-        input.data[None],
+    h1, c1, bw = KC.lstm_cell_forward(
+        input.data,
         _state(hx, N, H, dt),
         _state(cx, N, H, dt),
         w_ih.data,
         w_hh.data,
         None if b_ih is None else b_ih.data,
         None if b_hh is None else b_hh.data,
-        None,
-        False,
     )
     need_dx, need_dh0 = _grad_flags(input, hx)
 
     def run_backward(dh: Any, dc: Any) -> tuple:
-        dx, *rest = bw(None, dh, dc, need_dx, need_dh0)
-        return (None if dx is None else dx[0], *rest)
+        return bw(dh, dc, need_dx, need_dh0)
 
     inputs = (input, hx, cx, w_ih, w_hh, b_ih, b_hh)
     h, c = _record("lstm_cell", inputs, h1, (c1,), run_backward)
@@ -243,21 +241,18 @@ def gru_cell(
     """One GRU step on (N, F): the equations of :func:`gru`. Returns h'."""
     N, H = _check("gru_cell", input, (hx,), w_ih, w_hh, b_ih, b_hh, 3, 2)
     dt = input.dtype
-    _, h1, bw = K.gru_forward(
-        input.data[None],
+    h1, bw = KC.gru_cell_forward(
+        input.data,
         _state(hx, N, H, dt),
         w_ih.data,
         w_hh.data,
         None if b_ih is None else b_ih.data,
         None if b_hh is None else b_hh.data,
-        None,
-        False,
     )
     need_dx, need_dh0 = _grad_flags(input, hx)
 
     def run_backward(dh: Any) -> tuple:
-        dx, *rest = bw(None, dh, need_dx, need_dh0)
-        return (None if dx is None else dx[0], *rest)
+        return bw(dh, need_dx, need_dh0)
 
     return _record("gru_cell", (input, hx, w_ih, w_hh, b_ih, b_hh), h1, (), run_backward)[0]
 
@@ -274,22 +269,19 @@ def _rnn_cell(
 ) -> Tensor:
     N, H = _check(op, input, (hx,), w_ih, w_hh, b_ih, b_hh, 1, 2)
     dt = input.dtype
-    _, h1, bw = K.rnn_forward(
-        input.data[None],
+    h1, bw = KC.rnn_cell_forward(
+        input.data,
         _state(hx, N, H, dt),
         w_ih.data,
         w_hh.data,
         None if b_ih is None else b_ih.data,
         None if b_hh is None else b_hh.data,
-        None,
-        False,
         nonlinearity,
     )
     need_dx, need_dh0 = _grad_flags(input, hx)
 
     def run_backward(dh: Any) -> tuple:
-        dx, *rest = bw(None, dh, need_dx, need_dh0)
-        return (None if dx is None else dx[0], *rest)
+        return bw(dh, need_dx, need_dh0)
 
     return _record(op, (input, hx, w_ih, w_hh, b_ih, b_hh), h1, (), run_backward)[0]
 
