@@ -293,3 +293,16 @@ def test_clear_errors():
         F.lstm(dg.Tensor(x), None, None, *t, mask=MASK[:2])
     with pytest.raises(ValueError, match="lstm_cell: input must have shape"):
         F.lstm_cell(dg.Tensor(x), None, None, *t)
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_lstm_cell_gradient_from_one_output_only(which):
+    """Only h' (or only c') feeds the loss: the other delta is None inside the cell kernel."""
+    x, states, weights = _inputs("lstm")
+    d_in = [dg.Tensor(a, requires_grad=True) for a in [x[0], *states, *weights]]
+    t_in = [torch.tensor(a, requires_grad=True) for a in [x[0], *states, *weights]]
+    (F.lstm_cell(*d_in)[which] ** 2).sum().backward()
+    (torch.lstm_cell(t_in[0], (t_in[1], t_in[2]), *t_in[3:])[which] ** 2).sum().backward()
+    for a, b in zip(d_in, t_in, strict=True):
+        g = a.grad if a.grad is not None else np.zeros(a.shape, np.float32)
+        np.testing.assert_allclose(g, b.grad.numpy(), rtol=1e-5, atol=1e-6)
