@@ -104,6 +104,20 @@ def test_conv2d_realistic_shape_fast_path():
     )
 
 
+def test_conv2d_first_layer_shape():
+    """Few input channels, many positions: im2col with the chunked weight-gradient product."""
+    x, w, b = randn(8, 3, 32, 32, seed=1), randn(16, 3, 3, 3, seed=2), randn(16, seed=3)
+    check(
+        lambda x, w, b: F.conv2d(x, w, b, padding=1),
+        lambda x, w, b: TF.conv2d(x, w, b, padding=1),
+        [x, w, b],
+        atol=2e-5,
+        gradcheck=False,
+    )
+    d, cols = randn(5000, 7, seed=4), randn(5000, 9, seed=5)
+    np.testing.assert_allclose(K._long_inner_product(d, cols), d.T @ cols, rtol=1e-4, atol=1e-3)
+
+
 @pytest.mark.parametrize("mode", ["numpy-gemm-on-fast-path", "no-cblas"])
 def test_conv2d_without_cblas(monkeypatch, mode):
     """The NumPy fallbacks: gemm through np.matmul, and the im2col path chosen without cblas."""

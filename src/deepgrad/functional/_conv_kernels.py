@@ -308,11 +308,30 @@ def weight_grad(xq: np.ndarray, dp: np.ndarray, g: ConvGeometry) -> np.ndarray:
         return T.weight_grad(xq, dp, g)
     cols = _im2col(xq, g)
     if g.groups == 1:
-        gw = (dp.T @ cols[:, 0]).reshape(1, g.og, g.kh, g.kw, g.cg)
+        gw = _long_inner_product(dp, cols[:, 0]).reshape(1, g.og, g.kh, g.kw, g.cg)
     else:
         dgrp = dp.reshape(-1, g.groups, g.og).transpose(1, 2, 0)  # (groups, og, rows)
         gw = np.matmul(dgrp, cols.transpose(1, 0, 2)).reshape(g.groups, g.og, g.kh, g.kw, g.cg)
     return np.ascontiguousarray(gw.transpose(0, 1, 4, 2, 3)).reshape(g.o, g.cg, g.kh, g.kw)
+
+
+def _long_inner_product(d: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """d^T @ cols for a long inner dimension and a small result (the weight gradient of a
+    layer with few channels): OpenBLAS threads such a product badly (measured 2.3x slower
+    than 64 independent chunk products summed, for 65536 x (32, 27) at one thread)."""
+    rows = d.shape[0]
+    chunk = 1024
+    if d.shape[1] * cols.shape[1] > 4096 or rows < 4 * chunk:
+        return d.T @ cols
+    nc = rows // chunk
+    head = nc * chunk
+    parts = np.matmul(
+        d[:head].reshape(nc, chunk, -1).transpose(0, 2, 1), cols[:head].reshape(nc, chunk, -1)
+    )
+    out = parts.sum(axis=0)
+    if head < rows:
+        out += d[head:].T @ cols[head:]
+    return out
 
 
 def bias_grad(dp: np.ndarray, g: ConvGeometry) -> np.ndarray:
