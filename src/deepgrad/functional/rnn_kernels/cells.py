@@ -32,8 +32,9 @@ def _gates(
     b_ih: np.ndarray | None,
     b_hh: np.ndarray | None,
 ) -> np.ndarray:
-    g = x @ w_ih.T
-    g += h @ w_hh.T
+    g = w_ih @ x.T  # (G*H, N): W x^T is faster than x W^T here (no transposed operand)
+    g += w_hh @ h.T
+    g = g.T  # (N, G*H) view; each gate's block stays contiguous in memory
     if b_ih is not None:
         g += b_ih
     if b_hh is not None:
@@ -108,10 +109,10 @@ def gru_cell_forward(
 ) -> tuple[np.ndarray, Backward]:
     """r, z = sigma(...);  n = tanh(W_in x + b_in + r (W_hn h + b_hn));  h' = (1 - z) n + z h."""
     H = h.shape[1]
-    gx = x @ w_ih.T
+    gx = (w_ih @ x.T).T
     if b_ih is not None:
         gx += b_ih
-    gh = h @ w_hh.T
+    gh = (w_hh @ h.T).T
     if b_hh is not None:
         gh += b_hh
     rz = gx[:, : 2 * H]
