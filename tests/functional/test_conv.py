@@ -111,7 +111,7 @@ def test_conv2d_first_layer_shape():
         lambda x, w, b: F.conv2d(x, w, b, padding=1),
         lambda x, w, b: TF.conv2d(x, w, b, padding=1),
         [x, w, b],
-        atol=2e-5,
+        atol=1e-4,  # the bias and weight gradients are sums over 8192 positions
         gradcheck=False,
     )
     d, cols = randn(5000, 7, seed=4), randn(5000, 9, seed=5)
