@@ -178,6 +178,10 @@ def test_shape_error_names_op_and_shapes():
         a @ b
     with pytest.raises(ValueError, match=r"reshape.*\(2, 3\)"):
         a.reshape(4, 2)
+    with pytest.raises(ValueError, match=r"add: shapes \(2, 3\) .* and \(4, 5\)"):
+        a + b
+    with pytest.raises(ValueError, match=r"mul: shapes"):
+        a * b
 
 
 def test_gradcheck_reports_wrong_gradient():

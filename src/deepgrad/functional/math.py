@@ -56,6 +56,17 @@ def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     return lift(a, b), b
 
 
+def _binary(op: str, fn: Any, a: Tensor, b: Tensor) -> np.ndarray:
+    """fn(a, b) on the arrays, with an error naming the op and both shapes."""
+    try:
+        return fn(a.data, b.data)
+    except ValueError:
+        raise ValueError(
+            f"{op}: shapes {a.shape} (first argument) and {b.shape} (second argument) "
+            "cannot be broadcast together"
+        ) from None
+
+
 def add(a: Any, b: Any) -> Tensor:
     """out = a + b;  dC/da = delta,  dC/db = delta."""
     a, b = _pair(a, b)
@@ -63,7 +74,7 @@ def add(a: Any, b: Any) -> Tensor:
     def backward(delta: np.ndarray) -> tuple:
         return delta, delta
 
-    return make_result(a.data + b.data, (a, b), backward, "add")
+    return make_result(_binary("add", np.add, a, b), (a, b), backward, "add")
 
 
 def sub(a: Any, b: Any) -> Tensor:
@@ -73,7 +84,7 @@ def sub(a: Any, b: Any) -> Tensor:
     def backward(delta: np.ndarray) -> tuple:
         return delta, (-delta if b.requires_grad else None)
 
-    return make_result(a.data - b.data, (a, b), backward, "sub")
+    return make_result(_binary("sub", np.subtract, a, b), (a, b), backward, "sub")
 
 
 def mul(a: Any, b: Any) -> Tensor:
@@ -86,13 +97,13 @@ def mul(a: Any, b: Any) -> Tensor:
             delta * a.data if b.requires_grad else None,
         )
 
-    return make_result(a.data * b.data, (a, b), backward, "mul")
+    return make_result(_binary("mul", np.multiply, a, b), (a, b), backward, "mul")
 
 
 def div(a: Any, b: Any) -> Tensor:
     """out = a / b;  dC/da = delta / b,  dC/db = -delta * a / b^2."""
     a, b = _pair(a, b)
-    out = a.data / b.data
+    out = _binary("div", np.true_divide, a, b)
 
     def backward(delta: np.ndarray) -> tuple:
         ga = delta / b.data if a.requires_grad else None
