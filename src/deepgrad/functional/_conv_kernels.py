@@ -33,7 +33,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import _conv_taps as T
-from ._gemm import HAVE_CBLAS
+from ._gemm import HAVE_CBLAS, gemm
 
 __all__ = [
     "ConvGeometry",
@@ -260,7 +260,12 @@ def forward(xq: np.ndarray, wp: np.ndarray, b: np.ndarray | None, g: ConvGeometr
     if g.fast:
         return T.forward(xq, wp, b, g)
     cols = _im2col(xq, g)
-    if g.groups == 1:
+    if g.groups == 1 and b is not None and HAVE_CBLAS:
+        out = np.empty((cols.shape[0], g.o), dtype=cols.dtype)
+        out[:] = b  # the bias as the GEMM's starting value: no extra pass over the output
+        gemm(cols[:, 0], wp[0], out, beta=1.0)
+        b = None
+    elif g.groups == 1:
         out = cols[:, 0] @ wp[0]
     else:
         out = np.matmul(cols.transpose(1, 0, 2), wp).transpose(1, 0, 2).reshape(-1, g.o)
