@@ -287,6 +287,13 @@ def test_error_bad_arguments():
         F.conv_transpose2d(_t(1, 3, 4, 4), _t(3, 2, 3, 3), stride=2, output_padding=2)
 
 
+def test_error_empty_tensors():
+    with pytest.raises(ValueError, match="conv2d: empty tensors are not supported"):
+        F.conv2d(_t(0, 3, 8, 8), _t(4, 3, 3, 3))
+    with pytest.raises(ValueError, match="conv_transpose2d: empty tensors"):
+        F.conv_transpose2d(_t(1, 3, 4, 4), _t(3, 0, 3, 3))
+
+
 def test_torch_agrees_on_error_cases():
     """The shapes rejected above are rejected by PyTorch too (so the checks are not too strict)."""
     with pytest.raises(RuntimeError):

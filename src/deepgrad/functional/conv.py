@@ -104,7 +104,11 @@ def _geometry(
         pt = pb = ph
         pl = pr = pw
     g = K.ConvGeometry(n, c, h, w, o, kh, kw, sh, sw, pt, pb, pl, pr, dh, dw, int(groups))
-    if g.ho < 1 or g.wo < 1 or min(n, c, o) < 1:
+    if min(n, c, h, w, o, kh, kw) < 1:
+        raise ValueError(
+            f"{op}: empty tensors are not supported (input shape {x_shape}, weight shape {w_shape})"
+        )
+    if g.ho < 1 or g.wo < 1:
         raise ValueError(
             f"{op}: kernel size (dilated) ({dh * (kh - 1) + 1}, {dw * (kw - 1) + 1}) is larger "
             f"than the padded input ({h + pt + pb}, {w + pl + pr}) (input shape {x_shape}, weight "
@@ -239,6 +243,10 @@ def _transpose_geometry(
         raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
     n, c, h, w = x_shape
     cin, og, kh, kw = w_shape
+    if min(n, c, h, w, og, kh, kw) < 1:
+        raise ValueError(
+            f"{op}: empty tensors are not supported (input shape {x_shape}, weight shape {w_shape})"
+        )
     if cin != c:
         raise ValueError(
             f"{op}: input has {c} channels (input shape {x_shape}) but weight expects {cin} = "
