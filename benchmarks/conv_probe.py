@@ -114,11 +114,15 @@ def main() -> None:
             results[lib].append(json.loads(out.stdout.strip().splitlines()[-1])["min"])
 
     n, c, h, w, o, k, p = shape
-    print(f"conv2d {args.phase}: N={n} {c}->{o} {h}x{w} {k}x{k} padding {p}, {args.threads} threads")
+    print(
+        f"conv2d {args.phase}: N={n} {c}->{o} {h}x{w} {k}x{k} padding {p}, {args.threads} threads"
+    )
+    print(f"load average after the run: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(_blas_report())
     print(f"{'library':10s} {'min ms':>8s} {'median ms':>10s}   (per round: min of {args.steps})")
     for lib, ts in results.items():
-        print(f"{lib:10s} {min(ts) * 1e3:8.2f} {statistics.median(ts) * 1e3:10.2f}")
+        rounds = " ".join(f"{t * 1e3:.1f}" for t in ts)
+        print(f"{lib:10s} {min(ts) * 1e3:8.2f} {statistics.median(ts) * 1e3:10.2f}   [{rounds}]")
     dmin, tmin = min(results["deepgrad"]), min(results["torch"])
     dmed, tmed = statistics.median(results["deepgrad"]), statistics.median(results["torch"])
     print(f"ratio deepgrad/torch: {dmin / tmin:.2f} (min), {dmed / tmed:.2f} (median)")
