@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels import axpy
 from .optimizer import Optimizer, ParamsT, _check_nonneg
 
 __all__ = ["Adagrad", "AdaGrad"]
@@ -84,7 +83,8 @@ class Adagrad(Optimizer):
             np.sqrt(G, out=tmp)
             tmp += eps
             np.divide(g, tmp, out=tmp)
-            axpy(-clr, tmp, w, tmp)
+            tmp *= clr
+            w -= tmp
 
 
 AdaGrad = Adagrad  # the notes' spelling

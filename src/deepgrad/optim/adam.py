@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels import axpy
 from .optimizer import Optimizer, ParamsT, _check_beta, _check_nonneg
 
 __all__ = ["Adam"]
@@ -100,11 +99,15 @@ class Adam(Optimizer):
                 else:
                     g = np.multiply(w, wd)
                     g += p.grad
-            m *= beta1  # m_t = beta1 m + (1 - beta1) g
-            axpy(1.0 - beta1, g, m, tmp)
-            v *= beta2  # v_t = beta2 v + (1 - beta2) g^2
+            # m_t = beta1 m + (1 - beta1) g, written as m + (1 - beta1)(g - m) like torch's lerp
+            np.subtract(g, m, out=tmp)
+            tmp *= 1.0 - beta1
+            m += tmp
+            # v_t = beta2 v + (1 - beta2) g^2
+            v *= beta2
             np.multiply(g, g, out=tmp)
-            axpy(1.0 - beta2, tmp, v, tmp)
+            tmp *= 1.0 - beta2
+            v += tmp
             if amsgrad:
                 vmax = st["max_exp_avg_sq"]
                 np.maximum(vmax, v, out=vmax)

@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels import axpy
 from .optimizer import Optimizer, ParamsT, _check_beta, _check_nonneg
 
 __all__ = ["Adamax"]
@@ -76,11 +75,13 @@ class Adamax(Optimizer):
             if wd != 0.0:
                 g = np.multiply(w, wd)
                 g += p.grad
-            m *= beta1  # m_t = beta1 m + (1 - beta1) g
-            axpy(1.0 - beta1, g, m, tmp)
+            np.subtract(g, m, out=tmp)  # m_t = m + (1 - beta1)(g - m)
+            tmp *= 1.0 - beta1
+            m += tmp
             u *= beta2  # u_t = max(beta2 u, |g| + eps)
             np.abs(g, out=tmp)
             tmp += eps
             np.maximum(u, tmp, out=u)
             np.divide(m, u, out=tmp)
-            axpy(-lr / (1.0 - beta1**t), tmp, w, tmp)
+            tmp *= lr / (1.0 - beta1**t)
+            w -= tmp

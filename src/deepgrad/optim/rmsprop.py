@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels import axpy
 from .optimizer import Optimizer, ParamsT, _check_nonneg
 
 __all__ = ["RMSprop"]
@@ -95,11 +94,13 @@ class RMSprop(Optimizer):
                 g += p.grad
             G *= alpha  # G_t = alpha G + (1 - alpha) g^2
             np.multiply(g, g, out=tmp)
-            axpy(1.0 - alpha, tmp, G, tmp)
+            tmp *= 1.0 - alpha
+            G += tmp
             if centered:  # a_t = a + (1 - alpha)(g - a); s_t = sqrt(G_t - a_t^2) + eps
                 a = st["grad_avg"]
-                a *= alpha
-                axpy(1.0 - alpha, g, a, tmp)
+                np.subtract(g, a, out=tmp)
+                tmp *= 1.0 - alpha
+                a += tmp
                 np.multiply(a, a, out=tmp)
                 np.subtract(G, tmp, out=tmp)
                 np.sqrt(tmp, out=tmp)
@@ -111,6 +112,7 @@ class RMSprop(Optimizer):
                 b = st["momentum_buffer"]
                 b *= mu
                 b += tmp
-                axpy(-lr, b, w, tmp)
+                np.multiply(b, lr, out=tmp)
             else:
-                axpy(-lr, tmp, w, tmp)
+                tmp *= lr
+            w -= tmp

@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels import axpy
 from .optimizer import Optimizer, ParamsT, _check_nonneg
 
 __all__ = ["SGD"]
@@ -97,7 +96,8 @@ class SGD(Optimizer):
                 else:
                     h *= mu
                     if damp_keep != 1.0:
-                        axpy(damp_keep, g, h, tmp)
+                        np.multiply(g, damp_keep, out=tmp)
+                        h += tmp
                     else:
                         h += g
                 if nesterov:  # step along g + mu h
@@ -109,4 +109,5 @@ class SGD(Optimizer):
                     g = tmp
                 else:
                     g = h
-            axpy(-lr, g, w, tmp)  # w -= lr * g
+            np.multiply(g, lr, out=tmp)
+            w -= tmp
