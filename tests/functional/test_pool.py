@@ -123,6 +123,8 @@ def test_avg_pool2d_channels_last_and_noncontiguous():
         ((2, 3, 10, 7), (None, 5)),
         ((2, 3, 5, 4), (7, 6)),  # larger than the input: overlapping windows
         ((3, 10, 7), 3),  # unbatched
+        ((3, 8, 6), (4, 3)),  # unbatched, equal windows
+        ((2, 3, 6, 6), (3, 3)),  # equal windows (the avg_pool2d route)
     ],
 )
 def test_adaptive_avg_pool2d_parity(xs, size):

@@ -285,7 +285,9 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) 
 
     Window i along H covers rows floor(i H / H_out) to ceil((i + 1) H / H_out) - 1 (as
     PyTorch); windows may overlap. Written as y = A_H x A_W^T with averaging matrices A, so
-    backward is dC/dx = A_H^T delta A_W. ``None`` in output_size keeps that input size.
+    backward is dC/dx = A_H^T delta A_W (equal windows -- H and W multiples of the output
+    size -- are avg_pool2d, and global pooling a plain mean: each element gets delta / |window|).
+    ``None`` in output_size keeps that input size.
     """
     op = "adaptive_avg_pool2d"
     x = _as_4d(op, input.data)
@@ -303,13 +305,27 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) 
         raise ValueError(
             f"{op}: output_size {output_size!r} and input shape {x.shape} must be positive"
         )
-    ah = _adaptive_matrix(x.shape[2], ho, x.dtype)
-    aw = _adaptive_matrix(x.shape[3], wo, x.dtype)
-    out = np.matmul(np.matmul(ah, x), aw.T)
+    n, c, h, w = x.shape
+    if (ho, wo) != (1, 1) and h % ho == 0 and w % wo == 0:  # equal windows, no overlap
+        return avg_pool2d(input, (h // ho, w // wo))  # type: ignore[return-value]
+    if (ho, wo) == (1, 1):  # global average pooling
+        scale = x.dtype.type(1.0 / (h * w))
+        out = x.sum(axis=(2, 3), keepdims=True)
+        out *= scale
 
-    def backward(delta: np.ndarray) -> tuple:
-        d = delta.reshape(out.shape)
-        return (np.matmul(np.matmul(ah.T, d), aw).reshape(input.data.shape),)
+        def backward(delta: np.ndarray) -> tuple:
+            dx = np.empty(x.shape, dtype=delta.dtype)
+            dx[...] = delta.reshape(out.shape) * scale
+            return (dx.reshape(input.data.shape),)
+
+    else:
+        ah = _adaptive_matrix(h, ho, x.dtype)
+        aw = _adaptive_matrix(w, wo, x.dtype)
+        out = np.matmul(np.matmul(ah, x), aw.T)
+
+        def backward(delta: np.ndarray) -> tuple:
+            d = delta.reshape(out.shape)
+            return (np.matmul(np.matmul(ah.T, d), aw).reshape(input.data.shape),)
 
     y = out.reshape(out.shape[1:]) if input.data.ndim == 3 else out
     return make_result(y, (input,), backward, op)
