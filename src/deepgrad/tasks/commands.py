@@ -9,11 +9,10 @@ __all__ = ["add_demo", "add_train", "report"]
 
 def report(result: dict) -> None:
     print(f"\n{result['model'].upper()} on MNIST: test accuracy {result['test_accuracy']:.2%} "
-          f"after {result['epochs']} epochs on {result['train_images']:,} images "
-          f"({result['train_seconds']:.0f} s of training)")
+          f"(weights of epoch {result['best_epoch']}/{result['epochs']}, best on validation; "
+          f"trained on {result['train_images']:,} images in {result['train_seconds']:.0f} s)")
     print(f"  curves:  {result['curves']}")
-    print(f"  weights: {result['weights']} (best by validation accuracy: "
-          f"{result['best_checkpoint']})")
+    print(f"  weights: {result['weights']}")
 
 
 def run_demo(args: argparse.Namespace) -> int:

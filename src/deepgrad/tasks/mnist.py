@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,18 @@ from typing import Any
 import numpy as np
 
 from .. import manual_seed, models
-from ..train import ModelCheckpoint, PlotCurves, save_checkpoint
+from ..train import (
+    LearningRateScheduler,
+    ModelCheckpoint,
+    PlotCurves,
+    load_checkpoint,
+    save_checkpoint,
+)
 
 MEAN, STD = 0.1307, 0.3081  # MNIST pixel statistics (of x / 255) on the training set
 
 DEFAULTS = {
-    "mlp": {"epochs": 12, "lr": 1e-3, "batch_size": 128},
+    "mlp": {"epochs": 15, "lr": 1e-3, "batch_size": 128},
     "cnn": {"epochs": 4, "lr": 1e-3, "batch_size": 128},
 }
 
@@ -47,10 +54,13 @@ def train_mnist(
     seed: int = 0,
     limit: int | None = None,
     verbose: int | str = "auto",
+    data_path: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Train on the 60,000 training images (the last 5,000 held out for validation), report the
-    accuracy on the 10,000 test images, and save curves, weights and a JSON summary in
-    ``out_dir``. ``limit`` trains on fewer images (for quick checks)."""
+    """Train on the 60,000 training images (the last 5,000 held out for validation) with Adam
+    and a cosine learning-rate decay, keep the weights of the epoch with the best validation
+    accuracy, report the accuracy on the 10,000 test images (never seen before), and save
+    curves, weights and a JSON summary in ``out_dir``. ``limit`` trains on fewer images;
+    ``data_path`` reads the four IDX files from a folder instead of the store (unverified)."""
     from ..data import mnist
 
     cfg = {**DEFAULTS[kind]} if kind in DEFAULTS else {}
@@ -60,7 +70,10 @@ def train_mnist(
     lr = lr or cfg["lr"]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (x_train, y_train), (x_test, y_test) = mnist()
+    if data_path is None:
+        (x_train, y_train), (x_test, y_test) = mnist()
+    else:
+        (x_train, y_train), (x_test, y_test) = mnist(data_path, verify=False)
     if limit:
         x_train, y_train = x_train[:limit], y_train[:limit]
     xtr, xte = preprocess(x_train, kind), preprocess(x_test, kind)
@@ -71,17 +84,22 @@ def train_mnist(
     curves = out / f"{kind}_curves.png"
     best = out / f"{kind}_best.npz"
     t0 = time.perf_counter()
+    cosine = LearningRateScheduler(lambda e, _: lr * 0.5 * (1 + math.cos(math.pi * e / epochs)))
     history = model.fit(
         xtr, y_train, batch_size=batch_size, epochs=epochs, validation_split=1 / 12,
         verbose=verbose,
-        callbacks=[PlotCurves(curves), ModelCheckpoint(best, monitor="val_accuracy",
-                                                        save_best_only=True)],
+        callbacks=[cosine, PlotCurves(curves),
+                   ModelCheckpoint(best, monitor="val_accuracy", save_best_only=True)],
     )
     seconds = time.perf_counter() - t0
+    ckpt = load_checkpoint(best)
+    best_epoch = int(ckpt["epoch"])
+    model.load_state_dict(ckpt["model"])
     test_loss, test_acc = model.evaluate(xte, y_test, batch_size=1000)
-    weights = save_checkpoint(out / f"{kind}_final.npz", model, epoch=epochs - 1)
+    weights = save_checkpoint(out / f"{kind}_final.npz", model, epoch=best_epoch)
     result = {
-        "model": kind, "epochs": epochs, "train_images": len(xtr), "test_accuracy": test_acc,
+        "model": kind, "epochs": epochs, "best_epoch": best_epoch + 1,
+        "train_images": len(xtr) - int(round(len(xtr) / 12)), "test_accuracy": test_acc,
         "test_loss": test_loss, "train_seconds": round(seconds, 1),
         "history": history.history, "curves": str(curves), "weights": str(weights),
         "best_checkpoint": str(best),
