@@ -147,6 +147,37 @@ def test_fixture_selects_the_path(path, monkeypatch):
     assert len(calls) == (36 if path == "fast" and _gemm.HAVE_CBLAS else 0)
 
 
+@pytest.mark.parametrize("workers", [2, 3])
+def test_conv_row_blocks_on_worker_threads(monkeypatch, workers):
+    """The fast path split into row blocks run on worker threads (tiny blocks, uneven splits,
+    strided and transposed convolutions) gives the same answers."""
+    if not (_gemm.HAVE_CBLAS and _gemm._BLAS.set_threads is not None):
+        pytest.skip("no per-thread BLAS control")
+    monkeypatch.setattr(_gemm, "MIN_SPLIT_ROWS", 1)
+    monkeypatch.setattr(_gemm, "blas_threads", lambda: workers)
+    monkeypatch.setattr(K, "FAST_MIN_CHANNELS", 1)
+    calls = []
+    real = T.split_rows
+    monkeypatch.setattr(T, "split_rows", lambda fn, n: calls.append(n) or real(fn, n))
+    for xs, ws, kw in (CONV2D[1], CONV2D[4], CONV2D[10], CONV2D[13]):
+        check(
+            lambda x, w, b, kw=kw: F.conv2d(x, w, b, **kw),
+            lambda x, w, b, kw=kw: TF.conv2d(x, w, b, **kw),
+            [randn(*xs, seed=1), randn(*ws, seed=2), randn(ws[0], seed=3)],
+            atol=_atol(xs, ws),
+            gradcheck=False,
+        )
+    xs, ws, kw = CONV_T2D[3]
+    check(
+        lambda x, w: F.conv_transpose2d(x, w, **kw),
+        lambda x, w: TF.conv_transpose2d(x, w, **kw),
+        [randn(*xs, seed=1), randn(*ws, seed=2)],
+        atol=_atol(xs, ws),
+        gradcheck=False,
+    )
+    assert calls  # the split really ran
+
+
 def test_gemm_wrapper_matches_numpy():
     rng = np.random.default_rng(0)
     for dtype in (np.float32, np.float64):

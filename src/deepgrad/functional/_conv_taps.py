@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._gemm import gemm
+from ._gemm import gemm, split_rows
 
 if TYPE_CHECKING:
     from ._conv_kernels import ConvGeometry
@@ -103,13 +103,22 @@ def forward(xq: np.ndarray, wt: np.ndarray, b: np.ndarray | None, g: ConvGeometr
     Returns the valid part of the grid: an NCHW-shaped view of (H, N, W, C) memory.
     """
     out = np.empty((g.grid_lines * g.grid_span, g.o), dtype=xq.dtype)
-    m = g.m
-    if b is not None:
-        out[:m] = b
-    for ic, oc in _groups(g):
-        for t, (a, bb, p, s) in enumerate(g.taps):
-            beta = 0.0 if (t == 0 and b is None) else 1.0
-            gemm(xq[p, s : s + m, ic], wt[a, bb, oc], out[:m, oc], trans_b=True, beta=beta)
+
+    def rows(r0: int, r1: int) -> None:  # output rows [r0, r1)
+        if b is not None:
+            out[r0:r1] = b
+        for ic, oc in _groups(g):
+            for t, (a, bb, p, s) in enumerate(g.taps):
+                beta = 0.0 if (t == 0 and b is None) else 1.0
+                gemm(
+                    xq[p, s + r0 : s + r1, ic],
+                    wt[a, bb, oc],
+                    out[r0:r1, oc],
+                    trans_b=True,
+                    beta=beta,
+                )
+
+    split_rows(rows, g.m)
     v = out.reshape(g.grid_lines, g.n, g.grid_row, g.o)[: g.ho, :, : g.wo]
     return v.transpose(1, 3, 0, 2)
 
@@ -117,19 +126,20 @@ def forward(xq: np.ndarray, wt: np.ndarray, b: np.ndarray | None, g: ConvGeometr
 def input_grad(grid: np.ndarray, wt: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """dxq[phase_ab][r + shift_ab] += grid[r] @ W_ab over all taps, then back to (n, c, h, w)."""
     m = g.m
-    if not g.phased:
-        dxq = np.empty((g.rows, g.c), dtype=grid.dtype)
-        dxq[m:] = 0  # rows the zero-shift tap (first, beta=0) does not write
+    dxq = np.empty((g.sh * g.sw, g.phase_rows, g.c), dtype=grid.dtype)
+
+    def rows(r0: int, r1: int) -> None:  # input-buffer rows [r0, r1) of every phase
+        dxq[:, r0:r1] = 0
         for ic, oc in _groups(g):
-            for t, (a, bb, _, s) in enumerate(g.taps):
-                beta = 0.0 if t == 0 else 1.0
-                gemm(grid[:m, oc], wt[a, bb, oc], dxq[s : s + m, ic], beta=beta)
-        body = dxq[g.base :].reshape(g.lines, g.n, g.row, g.c)
+            for a, bb, p, s in g.taps:
+                lo, hi = max(r0, s), min(r1, s + m)  # rows this tap writes inside the block
+                if lo < hi:
+                    gemm(grid[lo - s : hi - s, oc], wt[a, bb, oc], dxq[p, lo:hi, ic])
+
+    split_rows(rows, g.phase_rows)
+    if not g.phased:
+        body = dxq[0, g.base :].reshape(g.lines, g.n, g.row, g.c)
         return body[: g.h, :, : g.w].transpose(1, 3, 0, 2)
-    dxq = np.zeros((g.sh * g.sw, g.phase_rows, g.c), dtype=grid.dtype)
-    for ic, oc in _groups(g):
-        for a, bb, p, s in g.taps:
-            gemm(grid[:m, oc], wt[a, bb, oc], dxq[p, s : s + m, ic], beta=1.0)
     dq = dxq.reshape(g.sh * g.sw, g.qh, g.n, g.qw, g.c)
     dx = np.zeros((g.h, g.n, g.w, g.c), dtype=grid.dtype)  # pixels no window reads stay 0
     for ra in range(g.sh):
@@ -143,11 +153,24 @@ def input_grad(grid: np.ndarray, wt: np.ndarray, g: ConvGeometry) -> np.ndarray:
 
 def weight_grad(xq: np.ndarray, grid: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """dW_ab = grid^T @ xq[phase_ab][shift_ab : shift_ab + m] for every tap: (o, cg, kh, kw)."""
-    m = g.m
-    gwt = np.empty((g.kh, g.kw, g.o, g.cg), dtype=xq.dtype)
-    for ic, oc in _groups(g):
-        for a, bb, p, s in g.taps:
-            gemm(grid[:m, oc], xq[p, s : s + m, ic], gwt[a, bb, oc], trans_a=True, beta=0.0)
+
+    def rows(r0: int, r1: int) -> np.ndarray:  # this block's share of the sum over positions
+        gwt = np.empty((g.kh, g.kw, g.o, g.cg), dtype=xq.dtype)
+        for ic, oc in _groups(g):
+            for a, bb, p, s in g.taps:
+                gemm(
+                    grid[r0:r1, oc],
+                    xq[p, s + r0 : s + r1, ic],
+                    gwt[a, bb, oc],
+                    trans_a=True,
+                    beta=0.0,
+                )
+        return gwt
+
+    parts = split_rows(rows, g.m)
+    gwt = parts[0]
+    for part in parts[1:]:
+        gwt += part
     return np.ascontiguousarray(gwt.transpose(2, 3, 0, 1))
 
 

@@ -16,10 +16,14 @@ from __future__ import annotations
 import ctypes
 import glob
 import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 
-__all__ = ["gemm", "HAVE_CBLAS", "blas_info"]
+__all__ = ["gemm", "HAVE_CBLAS", "blas_info", "split_rows", "blas_threads"]
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
@@ -55,6 +59,17 @@ class _Cblas:
             ]
             fn.restype = None
             self.fns[np.dtype(dtype)] = fn
+        # thread control (optional). NB: openblas_set_num_threads_local is process-wide in
+        # pthreads builds despite its name, so only the global setter is used.
+        self.get_threads = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}", None)
+        self.set_threads = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}", None)
+        if self.get_threads is not None and self.set_threads is not None:
+            self.get_threads.argtypes = []
+            self.get_threads.restype = ctypes.c_int
+            self.set_threads.argtypes = [ctypes.c_int]
+            self.set_threads.restype = None
+        else:
+            self.get_threads = self.set_threads = None
 
 
 def _candidate_libraries() -> list[str]:
@@ -199,6 +214,56 @@ def gemm(
         c *= beta
     c += prod
     return c
+
+
+def blas_threads() -> int:
+    """The BLAS thread count (1 when unknown)."""
+    if _BLAS is None or _BLAS.get_threads is None:
+        return 1
+    return max(int(_BLAS.get_threads()), 1)
+
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    with _pools_lock:
+        pool = _pools.get(workers)
+        if pool is None:
+            pool = ThreadPoolExecutor(workers, thread_name_prefix="deepgrad-gemm")
+            _pools[workers] = pool
+        return pool
+
+
+MIN_SPLIT_ROWS = 1024  # smallest row block worth a thread (tests lower it)
+
+
+def split_rows(fn: Callable[[int, int], Any], total: int) -> list[Any]:
+    """Run ``fn(r0, r1)`` over consecutive row blocks covering [0, total), in parallel.
+
+    One block per BLAS thread, each on a worker thread, with the BLAS set to one thread for
+    the duration (a process-wide setting, restored afterwards): OpenBLAS threads the skinny
+    products of a convolution badly -- long inner dimension and small result above all -- and
+    one fork/join per pass replaces one per GEMM. ``fn`` must write disjoint outputs for
+    disjoint blocks. Runs ``[fn(0, total)]`` as configured when there is one BLAS thread, a
+    small problem, or no thread control in the BLAS.
+    """
+    workers = blas_threads()
+    if _BLAS is None or _BLAS.set_threads is None:
+        workers = 1
+    workers = min(workers, total // max(MIN_SPLIT_ROWS, 1))
+    if workers <= 1 or threading.current_thread().name.startswith("deepgrad-gemm"):
+        return [fn(0, total)]
+    bounds = [total * i // workers for i in range(workers + 1)]
+    pool = _pool(workers)
+    before = int(_BLAS.get_threads())
+    _BLAS.set_threads(1)
+    try:
+        futures = [pool.submit(fn, bounds[i], bounds[i + 1]) for i in range(workers)]
+        return [f.result() for f in futures]
+    finally:
+        _BLAS.set_threads(before)
 
 
 def blas_info() -> str:
