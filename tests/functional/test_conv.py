@@ -1,6 +1,8 @@
 """conv1d / conv2d / conv_transpose2d against PyTorch (forward, input/weight/bias gradients) and
 float64 finite differences, on both kernel paths (tap GEMMs and im2col) and without cblas."""
 
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -176,6 +178,28 @@ def test_conv_row_blocks_on_worker_threads(monkeypatch, workers):
         gradcheck=False,
     )
     assert calls  # the split really ran
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_conv_in_a_forked_child_after_the_parent_used_worker_threads(monkeypatch):
+    """Worker threads do not survive fork: a child (a data-loader worker) must not wait on them."""
+    import multiprocessing as mp
+
+    monkeypatch.setattr(_gemm, "MIN_SPLIT_ROWS", 1)
+    monkeypatch.setattr(_gemm, "blas_threads", lambda: 2)
+    x, w = dg.tensor(randn(2, 16, 6, 6)), dg.tensor(randn(8, 16, 3, 3))
+    want = F.conv2d(x, w, padding=1).data  # the parent's pool now has live threads
+    time.sleep(0.5)  # ... gone idle, so a stale pool in the child would spawn none
+    ctx = mp.get_context("fork")
+    with ctx.Pool(1) as pool:
+        got = pool.apply_async(_conv_in_child, (x.data, w.data)).get(timeout=60)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def _conv_in_child(x, w):
+    _gemm.MIN_SPLIT_ROWS = 1
+    _gemm.blas_threads = lambda: 2
+    return np.ascontiguousarray(F.conv2d(dg.tensor(x), dg.tensor(w), padding=1).data)
 
 
 def test_gemm_wrapper_matches_numpy():
