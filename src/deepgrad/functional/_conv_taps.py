@@ -13,10 +13,15 @@ the zero-padded input split into s_h*s_w *phases*, phase (ra, rb) holding x_pad[
 s*v + rb] on a common (hq, N, wq, C) grid; a tap then reads phase ((d*a) % s, (d*b) % s) at the
 stride-1 offset ((d*a) // s, (d*b) // s). The output grid has the buffer's layout, and rows
 that fall in a gap are computed and dropped.
+
+Threads: each pass is cut into row blocks, one per BLAS thread, run on worker threads with
+single-threaded GEMMs (``_gemm.split_rows``): one fork/join per pass rather than per GEMM, and
+no OpenBLAS threading of the long-inner-dimension weight-gradient products.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -92,7 +97,8 @@ def prepare_delta(delta: np.ndarray, g: ConvGeometry) -> np.ndarray:
     return grid
 
 
-def _groups(g: ConvGeometry):  # noqa: ANN202
+def _groups(g: ConvGeometry) -> Iterator[tuple[slice, slice]]:
+    """(input channels, output channels) of each group."""
     for gi in range(g.groups):
         yield slice(gi * g.cg, (gi + 1) * g.cg), slice(gi * g.og, (gi + 1) * g.og)
 
