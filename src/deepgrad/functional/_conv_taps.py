@@ -181,6 +181,13 @@ def weight_grad(xq: np.ndarray, grid: np.ndarray, g: ConvGeometry) -> np.ndarray
 
 
 def bias_grad(grid: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    """dC/db = sum of the grid rows (the dropped rows are zero)."""
-    rows = grid[: g.m]
-    return np.ones(rows.shape[0], dtype=rows.dtype) @ rows
+    """dC/db = sum of the grid rows (the dropped rows are zero), as ones @ grid per block."""
+
+    def rows(r0: int, r1: int) -> np.ndarray:
+        return np.ones(r1 - r0, dtype=grid.dtype) @ grid[r0:r1]
+
+    parts = split_rows(rows, g.m)
+    out = parts[0]
+    for part in parts[1:]:
+        out += part
+    return out
