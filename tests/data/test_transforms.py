@@ -86,3 +86,17 @@ def test_noise_and_erasing():
     pipe = Compose([RandomCrop(16, padding=2, seed=1), RandomHorizontalFlip(seed=1),
                     GaussianNoise(0.1, seed=1)])
     assert pipe(x).shape == x.shape
+
+
+def test_random_translate_moves_each_image_by_its_own_offset():
+    from deepgrad.data.transforms import random_translate
+
+    x = np.zeros((50, 1, 9, 9), np.float32)
+    x[:, 0, 4, 4] = 1.0
+    out = random_translate(x, 2, rng=np.random.default_rng(0))
+    assert out.shape == x.shape and out.dtype == x.dtype
+    pos = np.array([np.argwhere(o[0])[0] for o in out])
+    assert np.all(np.abs(pos - 4) <= 2)
+    assert len({tuple(p) for p in pos}) > 5  # offsets differ between images
+    assert out.sum() == 50  # nothing lost: the dot never leaves a 9x9 image shifted by 2
+    np.testing.assert_array_equal(random_translate(x[:, 0], 0), x[:, 0])
