@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import nn
 
 
-def mnist_cnn(dropout: float = 0.25, batch_norm: bool = True) -> nn.Sequential:
+def mnist_cnn(dropout: float = 0.1, batch_norm: bool = True) -> nn.Sequential:
     """The course's MNIST CNN (1x28x28 -> 10 logits): two 3x3 conv blocks (conv, batch norm,
     ReLU, 2x2 max-pooling), then dropout, a dense layer of 128, dropout, and 10 logits.
     Receptive field of the second conv: 8 pixels (10 after its pooling; see ``summary``)."""
