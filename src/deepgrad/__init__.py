@@ -10,7 +10,6 @@ from . import (  # noqa: F401  (train binds fit/compile onto Module)
     _malloc,  # noqa: F401  (first: allocator tuning, see _malloc.py)
     _methods,  # noqa: F401  (binds operators onto Tensor)
     functional,  # noqa: F401
-    linear,
     nn,
     optim,
     train,
@@ -56,6 +55,16 @@ from .random import get_rng_state, manual_seed, set_rng_state  # noqa: F401
 from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, tensor  # noqa: F401
 
 __version__ = "0.1.0"
+
+_LAZY = ("data", "linear", "models", "tasks")  # need SciPy/Pillow/...: imported on first use
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'deepgrad' has no attribute {name!r}")
 
 
 def zeros(*shape, dtype=None, requires_grad: bool = False) -> Tensor:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 from numpy.polynomial import chebyshev as _cheb
@@ -167,14 +168,17 @@ def _erfcx_tail(z: float) -> float:
 
 _ERFCX_CHEB = _cheb.chebinterpolate(_erfcx_nodes, 26)
 
-try:  # optional fast path
-    from scipy.special import erfc as _scipy_erfc
-except ImportError:  # pragma: no cover - scipy is an optional extra
-    _scipy_erfc = None
+_scipy_erfc: Any = False  # False: not looked up yet; None: SciPy absent
 
 
 def _erfc_nonneg(z: np.ndarray, use_scipy: bool = True) -> np.ndarray:
     """erfc(z) for z >= 0 with full relative accuracy in the tail, in z's dtype."""
+    global _scipy_erfc
+    if use_scipy and _scipy_erfc is False:
+        try:  # optional fast path, imported on first use so `import deepgrad` needs no SciPy
+            from scipy.special import erfc as _scipy_erfc
+        except ImportError:  # pragma: no cover - scipy is an optional extra
+            _scipy_erfc = None
     if use_scipy and _scipy_erfc is not None:
         return _scipy_erfc(z).astype(z.dtype, copy=False)
     z64 = z.astype(np.float64)  # float64 inside: e^(-z^2) in float32 loses ~z^2 ulps
