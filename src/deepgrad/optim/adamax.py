@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, _check_beta, _check_nonneg
+from .optimizer import Optimizer, ParamsT, _check_adam_group
 
 __all__ = ["Adamax"]
 
@@ -38,12 +38,7 @@ class Adamax(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        for key in ("lr", "eps", "weight_decay"):
-            _check_nonneg(self, group, key)
-        if len(group["betas"]) != 2:
-            raise ValueError(f"Adamax: betas must be a pair, got {group['betas']}")
-        _check_beta(self, group, "betas", 0)
-        _check_beta(self, group, "betas", 1)
+        _check_adam_group(self, group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])

@@ -307,3 +307,13 @@ def _check_beta(opt: Optimizer, group: dict[str, Any], key: str, index: int | No
     label = key if index is None else f"{key}[{index}]"
     if not 0.0 <= float(v) < 1.0:
         raise ValueError(f"{type(opt).__name__}: invalid {label} {v} (expected 0 <= {label} < 1)")
+
+
+def _check_adam_group(opt: Optimizer, group: dict[str, Any]) -> None:
+    """The hyperparameter checks shared by the Adam family (lr, eps, weight_decay, betas)."""
+    for key in ("lr", "eps", "weight_decay"):
+        _check_nonneg(opt, group, key)
+    if len(group["betas"]) != 2:
+        raise ValueError(f"{type(opt).__name__}: betas must be a pair, got {group['betas']}")
+    _check_beta(opt, group, "betas", 0)
+    _check_beta(opt, group, "betas", 1)
