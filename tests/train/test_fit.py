@@ -210,3 +210,18 @@ def test_float32_model_stays_float32():
     for p in model.parameters():
         assert p.dtype == np.float32
         assert p.grad is None or p.grad.dtype == np.float32
+
+
+def test_fit_with_dataloader_and_lazy_dense():
+    from deepgrad.data import DataLoader
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((200, 4)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    dg.manual_seed(0)
+    model = nn.Sequential(nn.Dense(16, activation="relu"), nn.Dense(2))
+    model.compile("adam", loss="cross_entropy", metrics=["accuracy"], lr=0.01)
+    hist = model.fit(DataLoader((x, y), batch_size=32, shuffle=True), epochs=5,
+                     validation_data=(x, y), verbose=0)
+    assert hist.history["val_accuracy"][-1] > 0.9
+    assert model[0].weight.shape == (16, 4)
