@@ -53,6 +53,15 @@ def _check_float(op: str, **arrays: np.ndarray | None) -> np.dtype:
     return dtype
 
 
+def _check_ranks(op: str, x_shape: tuple, w_shape: tuple, groups: object, w_layout: str) -> None:
+    if len(x_shape) != 4:
+        raise ValueError(f"{op}: input must be 4-D (N, C, H, W), got shape {x_shape}")
+    if len(w_shape) != 4:
+        raise ValueError(f"{op}: weight must be 4-D {w_layout}, got shape {w_shape}")
+    if not isinstance(groups, int | np.integer) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+
+
 def _geometry(
     op: str,
     x_shape: tuple[int, ...],
@@ -63,12 +72,7 @@ def _geometry(
     groups: int,
 ) -> K.ConvGeometry:
     """Validate a conv2d call on shapes (n, c, h, w) and (o, c/groups, kh, kw)."""
-    if len(x_shape) != 4:
-        raise ValueError(f"{op}: input must be 4-D (N, C, H, W), got shape {x_shape}")
-    if len(w_shape) != 4:
-        raise ValueError(f"{op}: weight must be 4-D (out, in/groups, kH, kW), got shape {w_shape}")
-    if not isinstance(groups, int | np.integer) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    _check_ranks(op, x_shape, w_shape, groups, "(out, in/groups, kH, kW)")
     n, c, h, w = x_shape
     o, cg, kh, kw = w_shape
     if c % groups or o % groups:
@@ -235,12 +239,7 @@ def _transpose_geometry(
     dilation: IntPair,
 ) -> K.ConvGeometry:
     """The conv2d whose input gradient this transposed convolution is (y -> x adjoint)."""
-    if len(x_shape) != 4:
-        raise ValueError(f"{op}: input must be 4-D (N, C, H, W), got shape {x_shape}")
-    if len(w_shape) != 4:
-        raise ValueError(f"{op}: weight must be 4-D (in, out/groups, kH, kW), got shape {w_shape}")
-    if not isinstance(groups, int | np.integer) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    _check_ranks(op, x_shape, w_shape, groups, "(in, out/groups, kH, kW)")
     n, c, h, w = x_shape
     cin, og, kh, kw = w_shape
     if min(n, c, h, w, og, kh, kw) < 1:
