@@ -21,7 +21,9 @@ __all__ = [
 def _labels(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
     t = np.asarray(y_true)
     p = np.asarray(y_pred)
-    if p.ndim == t.ndim + 1 and p.shape[-1] > 1:
+    if t.shape == p.shape and t.ndim >= 2 and t.shape[-1] > 1:  # one-hot targets and scores
+        t, p = t.argmax(-1), p.argmax(-1)
+    elif p.ndim == t.ndim + 1 and p.shape[-1] > 1:
         p = p.argmax(-1)
     elif p.ndim == t.ndim + 1 and p.shape[-1] == 1:
         p = (p[..., 0] > 0.5).astype(np.int64)
