@@ -12,6 +12,9 @@ BPTT) written right beside the forward. What makes them fast:
 * gate-major layout: the gates live in buffers shaped (G, T, N, H), so in every step each gate
   is one contiguous (N, H) block (elementwise NumPy on strided column blocks of an (N, G*H)
   array was 2-4x slower); ``h W_hh^T`` is a batched matmul straight into that layout;
+  the LSTM's backward writes each step's last gate product into a time-major (T, N, 4H) dG,
+  so ``dG W_hh`` is one GEMM per step and the weight gradients after the loop are plain 2-D
+  GEMMs (faster than the per-gate batched ones at T=50, N=64, H=256, 2 threads);
 * ``sigmoid(a) = 0.5 tanh(a/2) + 0.5``: the sigmoid gates' weight rows are pre-scaled by 1/2, so
   one ``tanh`` call activates every gate of a step; the LSTM's gates are reordered inside the
   kernel to (i, f, o, g) so that the three sigmoid gates come first;

@@ -8,9 +8,7 @@ from .common import (
     Backward,
     blend,
     gate_blocks,
-    hidden_weight_grad,
     input_gemm,
-    input_grads,
     split_delta,
     state_views,
     steps,
@@ -105,14 +103,14 @@ def lstm_forward(
     ) -> tuple:
         dh = np.zeros((N, H), dtype=dt) if dh_n is None else np.array(dh_n, dtype=dt)
         dc = np.zeros((N, H), dtype=dt) if dc_n is None else np.array(dc_n, dtype=dt)
-        dgates = np.empty((4, T, N, H), dtype=dt)  # dC/d(pre-activation), gate-major
-        w_hh_g = w_hh_p.reshape(4, H, H)
+        # dC/d(pre-activation), time-major (T, N, 4H): one GEMM per step for dG W_hh
+        dgates = np.empty((T, N, 4 * H), dtype=dt)
         dhp = np.empty((N, H), dtype=dt) if mask is not None else dh
         dcp = np.empty((N, H), dtype=dt) if mask is not None else dc
         keep = None if mask is None else 1 - mask
         t1 = np.empty((N, H), dtype=dt)
         sd = np.empty((3, N, H), dtype=dt)
-        back = np.empty((4, N, H), dtype=dt)
+        s4 = np.empty((4, N, H), dtype=dt)
         for t in reversed(order):
             if mask is None:
                 if dout is not None:
@@ -129,32 +127,34 @@ def lstm_forward(
             t1 *= o
             t1 *= dhp
             dcp += t1
-            d = dgates[:, t]
-            di, df, do, dgg = d
+            d = dgates[t]
+            d4 = d.reshape(N, 4, H).transpose(1, 0, 2)  # gate k = d[:, kH:(k+1)H]
+            di, df, do, dgg = s4  # contiguous scratch; only the last product goes to d4
             np.multiply(dcp, g, out=di)
             np.multiply(dcp, cprev[t], out=df)
             np.multiply(dhp, tc, out=do)
             sig = a[:3]  # sigma' = sigma (1 - sigma)
             np.subtract(1, sig, out=sd)
             sd *= sig
-            d[:3] *= sd
+            np.multiply(s4[:3], sd, out=d4[:3])
             np.multiply(g, g, out=t1)  # tanh' = 1 - g^2
             np.subtract(1, t1, out=t1)
             np.multiply(dcp, i, out=dgg)
-            dgg *= t1
+            np.multiply(dgg, t1, out=d4[3])
             # carry to step t-1: dC/dc_prev = dc' f,  dC/dh_prev = dG W_hh
-            np.matmul(d, w_hh_g, out=back)
             if mask is None:
                 dc *= f
-                np.sum(back, axis=0, out=dh)
+                np.matmul(d, w_hh_p, out=dh)
             else:
                 dcp *= f
                 dc += dcp
-                np.sum(back, axis=0, out=t1)
+                np.matmul(d, w_hh_p, out=t1)
                 dh += t1
-        dw_hh = _reorder(hidden_weight_grad(dgates, hprev), H)
-        dx, dw_ih, db = input_grads(x, dgates, w_ih_p, need_dx)
-        db = _reorder(db, H)
-        return dx, (dh if need_dh0 else None), dc, _reorder(dw_ih, H), dw_hh, db, db.copy()
+        d2 = dgates.reshape(T * N, 4 * H)
+        dw_hh = _reorder(np.matmul(d2.T, hprev.reshape(T * N, H)), H)
+        dx = np.matmul(d2, w_ih_p).reshape(T, N, x.shape[2]) if need_dx else None
+        dw_ih = _reorder(np.matmul(d2.T, x.reshape(T * N, x.shape[2])), H)
+        db = _reorder(np.matmul(np.ones(T * N, dtype=dt), d2), H)
+        return dx, (dh if need_dh0 else None), dc, dw_ih, dw_hh, db, db.copy()
 
     return out, h_n, c_n, backward
