@@ -57,18 +57,9 @@ class Adagrad(Optimizer):
         wd = float(group["weight_decay"])
         eps = float(group["eps"])
         init = float(group["initial_accumulator_value"])
-        state = self.state
-        for p in group["params"]:
-            g = p.grad
-            if g is None:
-                continue
-            w = p.data
-            if g.shape != w.shape or g.dtype != w.dtype:
-                self._bad_grad(p, g)
-            st = state.get(p)
-            if st is None:
-                self._check_writeable(p)
-                st = state[p] = {"step": 0, "sum": np.full_like(w, init)}
+        for p, g, w, st in self._with_grads(
+            group, lambda w: {"step": 0, "sum": np.full_like(w, init)}
+        ):
             t = st["step"] = st["step"] + 1
             G = st["sum"]
             tmp = st.get("_tmp")

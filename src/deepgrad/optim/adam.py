@@ -64,22 +64,14 @@ class Adam(Optimizer):
         wd = float(group["weight_decay"])
         decoupled = group.get("decoupled_weight_decay", False)
         amsgrad = group["amsgrad"]
-        state = self.state
-        for p in group["params"]:
-            g = p.grad
-            if g is None:
-                continue
-            w = p.data
-            if g.shape != w.shape or g.dtype != w.dtype:
-                self._bad_grad(p, g)
-            st = state.get(p)
-            if st is None:
-                self._check_writeable(p)
-                st = state[p] = {
-                    "step": 0,
-                    "exp_avg": np.zeros_like(w),
-                    "exp_avg_sq": np.zeros_like(w),
-                }
+        for p, g, w, st in self._with_grads(
+            group,
+            lambda w: {
+                "step": 0,
+                "exp_avg": np.zeros_like(w),
+                "exp_avg_sq": np.zeros_like(w),
+            },
+        ):
             if amsgrad and "max_exp_avg_sq" not in st:
                 st["max_exp_avg_sq"] = np.zeros_like(w)
             t = st["step"] = st["step"] + 1

@@ -45,22 +45,14 @@ class Adamax(Optimizer):
         beta1, beta2 = (float(b) for b in group["betas"])
         eps = float(group["eps"])
         wd = float(group["weight_decay"])
-        state = self.state
-        for p in group["params"]:
-            g = p.grad
-            if g is None:
-                continue
-            w = p.data
-            if g.shape != w.shape or g.dtype != w.dtype:
-                self._bad_grad(p, g)
-            st = state.get(p)
-            if st is None:
-                self._check_writeable(p)
-                st = state[p] = {
-                    "step": 0,
-                    "exp_avg": np.zeros_like(w),
-                    "exp_inf": np.zeros_like(w),
-                }
+        for p, g, w, st in self._with_grads(
+            group,
+            lambda w: {
+                "step": 0,
+                "exp_avg": np.zeros_like(w),
+                "exp_inf": np.zeros_like(w),
+            },
+        ):
             t = st["step"] = st["step"] + 1
             m = st["exp_avg"]
             u = st["exp_inf"]

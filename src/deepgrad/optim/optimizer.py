@@ -20,7 +20,7 @@ Parameters are numbered in the order they appear across the groups. Use
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -166,6 +166,26 @@ class Optimizer:
 
     def _update_group(self, group: dict[str, Any]) -> None:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} does not define its update rule")
+
+    def _with_grads(
+        self, group: dict[str, Any], new_state: Callable[[np.ndarray], dict[str, Any]]
+    ) -> Iterator[tuple[Tensor, np.ndarray, np.ndarray, dict[str, Any]]]:
+        """``(p, g, w, st)`` for each parameter of ``group`` that has a gradient: ``g`` checked
+        against ``w = p.data`` (shape and dtype), ``st`` its state, made by ``new_state(w)`` on
+        first use (when ``p.data`` must also be writeable, since updates are in place)."""
+        state = self.state
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            w = p.data
+            if g.shape != w.shape or g.dtype != w.dtype:
+                self._bad_grad(p, g)
+            st = state.get(p)
+            if st is None:
+                self._check_writeable(p)
+                st = state[p] = new_state(w)
+            yield p, g, w, st
 
     def _check_writeable(self, p: Tensor) -> None:
         if not p.data.flags.writeable:

@@ -68,18 +68,9 @@ class RMSprop(Optimizer):
         wd = float(group["weight_decay"])
         mu = float(group["momentum"])
         centered = group["centered"]
-        state = self.state
-        for p in group["params"]:
-            g = p.grad
-            if g is None:
-                continue
-            w = p.data
-            if g.shape != w.shape or g.dtype != w.dtype:
-                self._bad_grad(p, g)
-            st = state.get(p)
-            if st is None:
-                self._check_writeable(p)
-                st = state[p] = {"step": 0, "square_avg": np.zeros_like(w)}
+        for p, g, w, st in self._with_grads(
+            group, lambda w: {"step": 0, "square_avg": np.zeros_like(w)}
+        ):
             if mu > 0.0 and "momentum_buffer" not in st:
                 st["momentum_buffer"] = np.zeros_like(w)
             if centered and "grad_avg" not in st:

@@ -70,18 +70,7 @@ class SGD(Optimizer):
         damp_keep = 1.0 - float(group["dampening"])
         wd = float(group["weight_decay"])
         nesterov = group["nesterov"]
-        state = self.state
-        for p in group["params"]:
-            g = p.grad
-            if g is None:
-                continue
-            w = p.data
-            if g.shape != w.shape or g.dtype != w.dtype:
-                self._bad_grad(p, g)
-            st = state.get(p)
-            if st is None:
-                self._check_writeable(p)
-                st = state[p] = {}
+        for _p, g, w, st in self._with_grads(group, lambda w: {}):
             tmp = st.get("_tmp")
             if tmp is None:  # scratch buffer (not saved in state_dict)
                 tmp = st["_tmp"] = np.empty_like(w)
