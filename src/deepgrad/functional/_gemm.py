@@ -70,6 +70,25 @@ class _Cblas:
             self.set_threads.restype = None
         else:
             self.get_threads = self.set_threads = None
+        # OpenBLAS's idle worker threads spin for about 2**28 cycles (~0.1 s) after each
+        # threaded call before they sleep, and ``openblas_set_num_threads`` starts them. Row
+        # blocks run on deepgrad's own threads meanwhile compete with them for the cores
+        # (measured: the issue-6 CNN step 163 -> 104 ms without them). So split_rows stops
+        # them (``blas_thread_shutdown_``, what OpenBLAS itself runs before a fork) and sets
+        # the thread count through ``blas_cpu_number`` (which starts nothing); the next
+        # threaded BLAS call starts them again (~40 us).
+        try:
+            self.server_avail = ctypes.c_int.in_dll(lib, "blas_server_avail")
+            self.cpu_number = ctypes.c_int.in_dll(lib, "blas_cpu_number")
+            self.shutdown = lib.blas_thread_shutdown_
+            self.shutdown.argtypes = []
+            self.shutdown.restype = ctypes.c_int
+        except (ValueError, AttributeError):
+            self.server_avail = self.cpu_number = self.shutdown = None
+        if self.cpu_number is not None and (
+            self.get_threads is None or self.cpu_number.value != self.get_threads()
+        ):
+            self.server_avail = self.cpu_number = self.shutdown = None  # not what we think
 
 
 def _candidate_libraries() -> list[str]:
@@ -250,15 +269,39 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 MIN_SPLIT_ROWS = 1024  # smallest row block worth a thread (tests lower it)
 
 
+def _only_our_threads() -> bool:
+    """True when the calling thread is the main thread and every other Python thread is one
+    of deepgrad's workers: then no other thread can be inside a BLAS call."""
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    return all(
+        t is threading.main_thread() or t.name.startswith("deepgrad-gemm")
+        for t in threading.enumerate()
+    )
+
+
+def _can_quiet_blas() -> bool:
+    """True when OpenBLAS's workers can be stopped and its thread count set without starting
+    them: the symbols are there, and no other Python thread can be inside a BLAS call."""
+    assert _BLAS is not None
+    return (
+        _BLAS.server_avail is not None
+        and _BLAS.cpu_number is not None
+        and _only_our_threads()
+    )
+
+
 def split_rows(fn: Callable[[int, int], Any], total: int) -> list[Any]:
     """Run ``fn(r0, r1)`` over consecutive row blocks covering [0, total), in parallel.
 
     One block per BLAS thread, each on a worker thread, with the BLAS set to one thread for
     the duration (a process-wide setting, restored afterwards): OpenBLAS threads the skinny
     products of a convolution badly -- long inner dimension and small result above all -- and
-    one fork/join per pass replaces one per GEMM. ``fn`` must write disjoint outputs for
-    disjoint blocks. Runs ``[fn(0, total)]`` as configured when there is one BLAS thread, a
-    small problem, or no thread control in the BLAS.
+    one fork/join per pass replaces one per GEMM. OpenBLAS's own idle workers are stopped
+    first (they would spin on the same cores). ``fn`` must write disjoint outputs for disjoint
+    blocks. Runs ``[fn(0, total)]`` as configured when there is one BLAS thread, a small
+    problem, no thread control in the BLAS, or other Python threads that might be using the
+    BLAS (then OpenBLAS threads each GEMM).
     """
     workers = blas_threads()
     if _BLAS is None or _BLAS.set_threads is None:
@@ -266,15 +309,19 @@ def split_rows(fn: Callable[[int, int], Any], total: int) -> list[Any]:
     workers = min(workers, total // max(MIN_SPLIT_ROWS, 1))
     if workers <= 1 or threading.current_thread().name.startswith("deepgrad-gemm"):
         return [fn(0, total)]
+    if not _can_quiet_blas():
+        return [fn(0, total)]  # OpenBLAS threads each GEMM itself
     bounds = [total * i // workers for i in range(workers + 1)]
     pool = _pool(workers)
-    before = int(_BLAS.get_threads())
-    _BLAS.set_threads(1)
+    before = _BLAS.cpu_number.value
+    if _BLAS.server_avail.value:
+        _BLAS.shutdown()
+    _BLAS.cpu_number.value = 1  # single-threaded GEMMs on the workers; nothing started
     try:
         futures = [pool.submit(fn, bounds[i], bounds[i + 1]) for i in range(workers)]
         return [f.result() for f in futures]
     finally:
-        _BLAS.set_threads(before)
+        _BLAS.cpu_number.value = before
 
 
 def blas_info() -> str:
