@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["gemm", "HAVE_CBLAS", "blas_info", "split_rows", "blas_threads"]
+__all__ = ["gemm", "HAVE_CBLAS", "blas_info", "split_rows", "blas_threads", "quiet_blas"]
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
@@ -291,6 +291,16 @@ def _can_quiet_blas() -> bool:
     )
 
 
+def quiet_blas() -> bool:
+    """Stop OpenBLAS's idle (spinning) workers before other threads take the cores, when that
+    is safe (no other Python thread could be inside BLAS); True if none is left running."""
+    if _BLAS is None or not _can_quiet_blas():
+        return False
+    if _BLAS.server_avail.value:
+        _BLAS.shutdown()
+    return True
+
+
 def split_rows(fn: Callable[[int, int], Any], total: int) -> list[Any]:
     """Run ``fn(r0, r1)`` over consecutive row blocks covering [0, total), in parallel.
 
@@ -314,8 +324,7 @@ def split_rows(fn: Callable[[int, int], Any], total: int) -> list[Any]:
     bounds = [total * i // workers for i in range(workers + 1)]
     pool = _pool(workers)
     before = _BLAS.cpu_number.value
-    if _BLAS.server_avail.value:
-        _BLAS.shutdown()
+    quiet_blas()
     _BLAS.cpu_number.value = 1  # single-threaded GEMMs on the workers; nothing started
     try:
         futures = [pool.submit(fn, bounds[i], bounds[i + 1]) for i in range(workers)]

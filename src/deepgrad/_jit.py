@@ -1,0 +1,78 @@
+"""Numba JIT for the memory-bound kernels (private).
+
+NumPy runs one pass over memory per ufunc call, single-threaded, and makes temporaries; a
+max-pool backward written with ufuncs is ~16 passes, a compiled loop is one. Numba compiles such
+loops from plain Python. It is used only for *fast paths* (a float dtype and a memory layout
+the kernel knows); every op keeps its NumPy implementation for the general case, and the tests
+run both.
+
+    from deepgrad._jit import jit, enabled
+
+    @jit                      # or @jit(parallel=True) with numba.prange loops
+    def _kernel(x, out): ...
+
+    if enabled():             # numba importable and not switched off
+        _kernel(x, out)       # compiled on first call (cached on disk), then native speed
+    else:
+        ...                   # the NumPy path
+
+``DEEPGRAD_NO_JIT=1`` switches every kernel off (tests flip :data:`ENABLED`). Numba is
+imported on the first compiled call only: ``import deepgrad`` stays NumPy-only.
+
+Threads. A ``parallel=True`` kernel runs on Numba's thread pool. Before it starts,
+:func:`deepgrad.functional._gemm.quiet_blas` stops OpenBLAS's idle workers, which would
+otherwise spin on the same cores for ~0.1 s after every threaded GEMM.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["jit", "enabled", "ENABLED"]
+
+ENABLED: bool = os.environ.get("DEEPGRAD_NO_JIT", "") in ("", "0")
+_FOUND: bool | None = None
+
+
+def enabled() -> bool:
+    """True when the compiled fast paths are on (numba installed, not switched off)."""
+    global _FOUND
+    if not ENABLED:
+        return False
+    if _FOUND is None:
+        _FOUND = importlib.util.find_spec("numba") is not None
+    return _FOUND
+
+
+class _Kernel:
+    """A function compiled with ``numba.njit`` on its first call."""
+
+    def __init__(self, fn: Callable[..., Any], parallel: bool) -> None:
+        self.fn = fn
+        self.parallel = parallel
+        self.compiled: Callable[..., Any] | None = None
+        self.__name__ = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __call__(self, *args: Any) -> Any:
+        if self.compiled is None:
+            import numba
+
+            self.compiled = numba.njit(
+                cache=True, nogil=True, parallel=self.parallel, error_model="numpy"
+            )(self.fn)
+        if self.parallel:
+            from .functional._gemm import quiet_blas
+
+            quiet_blas()
+        return self.compiled(*args)
+
+
+def jit(fn: Callable[..., Any] | None = None, *, parallel: bool = False) -> Any:
+    """Decorator: compile ``fn`` with Numba (nopython, cached on disk) on its first call."""
+    if fn is None:
+        return lambda f: _Kernel(f, parallel)
+    return _Kernel(fn, parallel)
