@@ -180,6 +180,32 @@ def test_conv_row_blocks_on_worker_threads(monkeypatch, workers):
     assert calls  # the split really ran
 
 
+@pytest.mark.parametrize("general", [True, False])
+def test_conv_small_blocks_and_bias_in_the_weight_pass(monkeypatch, general):
+    """Weight-gradient row blocks smaller than an image line on two worker threads (fast path),
+    the bias gradient computed in the weight gradient's pass (both paths), and alone when the
+    weight needs no gradient."""
+    monkeypatch.setattr(_gemm, "MIN_SPLIT_ROWS", 1)
+    monkeypatch.setattr(_gemm, "blas_threads", lambda: 2)
+    monkeypatch.setattr(T, "WEIGHT_BLOCK", 7)
+    monkeypatch.setattr(K, "FORCE_GENERAL", general)
+    monkeypatch.setattr(K, "FAST_MIN_CHANNELS", 1)
+    for xs, ws, kw in (CONV2D[1], CONV2D[4], CONV2D[10]):
+        check(
+            lambda x, w, b, kw=kw: F.conv2d(x, w, b, **kw),
+            lambda x, w, b, kw=kw: TF.conv2d(x, w, b, **kw),
+            [randn(*xs, seed=1), randn(*ws, seed=2), randn(ws[0], seed=3)],
+            atol=_atol(xs, ws),
+            gradcheck=False,
+        )
+    x = dg.tensor(randn(3, 4, 6, 6, seed=1))
+    w = dg.tensor(randn(5, 4, 3, 3, seed=2))
+    b = dg.tensor(randn(5, seed=3), requires_grad=True)
+    F.conv2d(x, w, b, padding=1).sum().backward()
+    assert w.grad is None
+    np.testing.assert_allclose(b.grad, np.full(5, 3 * 36, dtype=np.float32))
+
+
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
 def test_conv_in_a_forked_child_after_the_parent_used_worker_threads(monkeypatch):
     """Worker threads do not survive fork: a child (a data-loader worker) must not wait on them."""

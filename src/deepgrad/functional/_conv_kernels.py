@@ -43,6 +43,7 @@ __all__ = [
     "forward",
     "input_grad",
     "weight_grad",
+    "weight_bias_grad",
     "bias_grad",
     "channel_sum",
 ]
@@ -309,8 +310,19 @@ def weight_grad(xq: np.ndarray, dp: np.ndarray, g: ConvGeometry) -> np.ndarray:
     the gradient of each position's private copy of the kernel, summed over the positions that
     share it. Returns a contiguous (o, cg, kh, kw) array.
     """
+    return weight_bias_grad(xq, dp, g, with_bias=False)[0]
+
+
+def weight_bias_grad(
+    xq: np.ndarray, dp: np.ndarray, g: ConvGeometry, with_bias: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`weight_grad` and, with ``with_bias``, :func:`bias_grad`, in one pass over delta."""
     if g.fast:
-        return T.weight_grad(xq, dp, g)
+        return T.weight_grad(xq, dp, g, with_bias)
+    return _weight_grad(xq, dp, g), (bias_grad(dp, g) if with_bias else None)
+
+
+def _weight_grad(xq: np.ndarray, dp: np.ndarray, g: ConvGeometry) -> np.ndarray:
     cols = _im2col(xq, g)
     if g.groups == 1:
         gw = _long_inner_product(dp, cols[:, 0]).reshape(1, g.og, g.kh, g.kw, g.cg)

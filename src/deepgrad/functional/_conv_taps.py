@@ -157,27 +157,37 @@ def input_grad(grid: np.ndarray, wt: np.ndarray, g: ConvGeometry) -> np.ndarray:
     return dx.transpose(1, 3, 0, 2)
 
 
-def weight_grad(xq: np.ndarray, grid: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    """dW_ab = grid^T @ xq[phase_ab][shift_ab : shift_ab + m] for every tap: (o, cg, kh, kw)."""
+WEIGHT_BLOCK = 4096  # rows per block of the weight gradient: a block's grid and input rows
+# stay in cache across the kernel taps (measured on (64, 32, 32, 32): 13.6 -> 10-11 ms)
 
-    def rows(r0: int, r1: int) -> np.ndarray:  # this block's share of the sum over positions
-        gwt = np.empty((g.kh, g.kw, g.o, g.cg), dtype=xq.dtype)
-        for ic, oc in _groups(g):
-            for a, bb, p, s in g.taps:
-                gemm(
-                    grid[r0:r1, oc],
-                    xq[p, s + r0 : s + r1, ic],
-                    gwt[a, bb, oc],
-                    trans_a=True,
-                    beta=0.0,
-                )
-        return gwt
+
+def weight_grad(
+    xq: np.ndarray, grid: np.ndarray, g: ConvGeometry, with_bias: bool = False
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """dW_ab = grid^T @ xq[phase_ab][shift_ab : shift_ab + m] for every tap: (o, cg, kh, kw);
+    with ``with_bias`` also dC/db = the sum of the grid rows (the dropped rows are zero), in the
+    same pass over the blocks."""
+
+    def rows(r0: int, r1: int) -> tuple[np.ndarray, np.ndarray | None]:
+        gwt = np.zeros((g.kh, g.kw, g.o, g.cg), dtype=xq.dtype)
+        gb = np.zeros(g.o, dtype=xq.dtype) if with_bias else None
+        ones = np.ones(min(WEIGHT_BLOCK, r1 - r0), dtype=xq.dtype)
+        for q0 in range(r0, r1, WEIGHT_BLOCK):
+            q1 = min(q0 + WEIGHT_BLOCK, r1)
+            for ic, oc in _groups(g):
+                for a, bb, p, s in g.taps:
+                    gemm(grid[q0:q1, oc], xq[p, s + q0 : s + q1, ic], gwt[a, bb, oc], trans_a=True)
+            if gb is not None:
+                gb += ones[: q1 - q0] @ grid[q0:q1]
+        return gwt, gb
 
     parts = split_rows(rows, g.m)
-    gwt = parts[0]
-    for part in parts[1:]:
-        gwt += part
-    return np.ascontiguousarray(gwt.transpose(2, 3, 0, 1))
+    gwt, gb = parts[0]
+    for pw, pb in parts[1:]:
+        gwt += pw
+        if gb is not None:
+            gb += pb
+    return np.ascontiguousarray(gwt.transpose(2, 3, 0, 1)), gb
 
 
 def bias_grad(grid: np.ndarray, g: ConvGeometry) -> np.ndarray:

@@ -150,10 +150,14 @@ def _conv(
     def backward(delta: np.ndarray) -> tuple:
         dp = K.prepare_delta(delta.reshape(g.n, g.o, g.ho, g.wo), g)
         gx = K.input_grad(dp, wp, g).reshape(x.shape) if input.requires_grad else None
-        gw = K.weight_grad(xq, dp, g).reshape(w.shape) if weight.requires_grad else None
-        if bias is None:
-            return gx, gw
-        return gx, gw, (K.bias_grad(dp, g) if bias.requires_grad else None)
+        want_b = bias is not None and bias.requires_grad
+        gw = gb = None
+        if weight.requires_grad:  # the bias gradient rides along the weight gradient's pass
+            gw, gb = K.weight_bias_grad(xq, dp, g, want_b)
+            gw = gw.reshape(w.shape)
+        elif want_b:
+            gb = K.bias_grad(dp, g)
+        return (gx, gw) if bias is None else (gx, gw, gb)
 
     parents = (input, weight) if bias is None else (input, weight, bias)
     return make_result(y, parents, backward, op)
