@@ -180,3 +180,24 @@ def test_load_torch_state_dict_then_continue() -> None:
         dopt.step()
         topt.step()
     assert_params_close(dgp, tp, "float32")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "case", ["adam", "adam_wd_betas", "adam_amsgrad", "adam_decoupled", "adamw_amsgrad"]
+)
+def test_fused_adam_kernel_matches_torch(monkeypatch, case: str, dtype: str) -> None:
+    """The compiled one-pass Adam (used for parameters of >= 4096 weights) on every size."""
+    from deepgrad import _jit
+    from deepgrad.optim import _adam_kernel
+
+    if not _jit.enabled():
+        pytest.skip("numba not installed or switched off")
+    monkeypatch.setattr(_adam_kernel, "MIN_SIZE", 1)
+    calls = []
+    real = _adam_kernel._adam
+    monkeypatch.setattr(_adam_kernel, "_adam", lambda *a: calls.append(1) or real(*a))
+    dg_cls, torch_cls, kw = CASES[case]
+    dgp, tp, _, _ = run_both(lambda p: dg_cls(p, **kw), lambda p: torch_cls(p, **kw), dtype)
+    assert_params_close(dgp, tp, dtype)
+    assert calls

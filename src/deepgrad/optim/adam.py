@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ._adam_kernel import can_fuse, fused_adam
 from .optimizer import Optimizer, ParamsT, _check_adam_group
 
 __all__ = ["Adam"]
@@ -77,6 +78,24 @@ class Adam(Optimizer):
             t = st["step"] = st["step"] + 1
             m = st["exp_avg"]
             v = st["exp_avg_sq"]
+            step = lr / (1.0 - beta1**t)
+            if can_fuse(w, g, m, v) and step != 0.0:
+                fused_adam(
+                    w,
+                    g,
+                    m,
+                    v,
+                    st.get("max_exp_avg_sq") if amsgrad else None,
+                    lr=lr,
+                    beta1=beta1,
+                    beta2=beta2,
+                    eps=eps,
+                    weight_decay=wd,
+                    decoupled=decoupled,
+                    step=step,
+                    bc2_sqrt=math.sqrt(1.0 - beta2**t),
+                )
+                continue
             tmp = st.get("_tmp")
             if tmp is None:  # scratch buffer (not saved in state_dict)
                 tmp = st["_tmp"] = np.empty_like(w)
