@@ -141,8 +141,8 @@ def test_conv2d_without_cblas(monkeypatch, mode):
 def test_fixture_selects_the_path(path, monkeypatch):
     """The tap-GEMM path really runs under the "fast" fixture (and only there)."""
     calls = []
-    real = T.gemm
-    monkeypatch.setattr(T, "gemm", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = T.gemm_blocks
+    monkeypatch.setattr(T, "gemm_blocks", lambda *a, **k: calls.append(1) or real(*a, **k))
     x = dg.tensor(randn(1, 2, 4, 4), requires_grad=True)
     F.conv2d(x, dg.tensor(randn(3, 2, 3, 3)), padding=1).sum().backward()
     F.conv2d(x, dg.tensor(randn(3, 2, 3, 3)), padding=1, stride=2).sum().backward()

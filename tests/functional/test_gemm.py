@@ -63,3 +63,27 @@ def test_split_rows_leaves_threading_to_openblas_when_other_threads_exist(monkey
         stop.set()
         other.join()
     assert parts == [(0, 10, 1)]
+
+
+@pytest.mark.parametrize("blas", [True, False])
+def test_gemm_blocks_on_buffer_blocks(monkeypatch, blas):
+    """Blocks addressed by (row, row end, column, column end), transposes, beta; the same
+    answer through BLAS and through the NumPy fallback; mismatched blocks are refused."""
+    if not blas:
+        monkeypatch.setattr(_gemm, "_BLAS", None)
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((9, 6)).astype(np.float32)
+    b = rng.standard_normal((8, 5)).astype(np.float32)
+    c = rng.standard_normal((7, 7)).astype(np.float32)
+    want = c.copy()
+    want[1:4, 2:5] = a[2:5, 1:4] @ b[3:6, 0:3].T + 0.5 * c[1:4, 2:5]
+    A, B, C = _gemm.Buffer(a), _gemm.Buffer(b), _gemm.Buffer(c)
+    _gemm.gemm_blocks(A, (2, 5, 1, 4), B, (3, 6, 0, 3), C, (1, 4, 2, 5), trans_b=True, beta=0.5)
+    np.testing.assert_allclose(c, want, rtol=1e-5, atol=1e-5)
+    want[0:3, 0:2] = a[0:4, 0:3].T @ b[0:4, 0:2]
+    _gemm.gemm_blocks(A, (0, 4, 0, 3), B, (0, 4, 0, 2), C, (0, 3, 0, 2), trans_a=True, beta=0.0)
+    np.testing.assert_allclose(c, want, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="do not agree"):
+        _gemm.gemm_blocks(A, (0, 4, 0, 3), B, (0, 4, 0, 2), C, (0, 2, 0, 2))
+    with pytest.raises(ValueError, match="C-contiguous 2-D"):
+        _gemm.Buffer(a[:, ::2])

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._gemm import gemm, split_rows
+from ._gemm import Buffer, gemm_blocks, split_rows
 
 if TYPE_CHECKING:
     from ._conv_kernels import ConvGeometry
@@ -97,10 +97,20 @@ def prepare_delta(delta: np.ndarray, g: ConvGeometry) -> np.ndarray:
     return grid
 
 
-def _groups(g: ConvGeometry) -> Iterator[tuple[slice, slice]]:
-    """(input channels, output channels) of each group."""
+def _groups(g: ConvGeometry) -> Iterator[tuple[int, int, int, int]]:
+    """(first, last + 1 input channel, first, last + 1 output channel) of each group."""
     for gi in range(g.groups):
-        yield slice(gi * g.cg, (gi + 1) * g.cg), slice(gi * g.og, (gi + 1) * g.og)
+        yield gi * g.cg, (gi + 1) * g.cg, gi * g.og, (gi + 1) * g.og
+
+
+def _buffers(a: np.ndarray, wt: np.ndarray, c: np.ndarray) -> tuple[Buffer, Buffer, Buffer]:
+    """Rows-by-channels buffers: ``a`` and ``c`` as (phases * rows, channels) and the weights
+    (kh, kw, o, cg) as (kh * kw * o, cg), so tap t's W_ab is rows [t*o, (t+1)*o)."""
+    return (
+        Buffer(a.reshape(-1, a.shape[-1])),
+        Buffer(wt.reshape(-1, wt.shape[-1])),
+        Buffer(c.reshape(-1, c.shape[-1])),
+    )
 
 
 def forward(xq: np.ndarray, wt: np.ndarray, b: np.ndarray | None, g: ConvGeometry) -> np.ndarray:
@@ -109,19 +119,23 @@ def forward(xq: np.ndarray, wt: np.ndarray, b: np.ndarray | None, g: ConvGeometr
     Returns the valid part of the grid: an NCHW-shaped view of (H, N, W, C) memory.
     """
     out = np.empty((g.grid_lines * g.grid_span, g.o), dtype=xq.dtype)
+    X, W, O = _buffers(xq, wt, out)
+    rp = xq.shape[1]  # rows per phase
 
     def rows(r0: int, r1: int) -> None:  # output rows [r0, r1)
         if b is not None:
             out[r0:r1] = b
-        for ic, oc in _groups(g):
-            for t, (a, bb, p, s) in enumerate(g.taps):
-                beta = 0.0 if (t == 0 and b is None) else 1.0
-                gemm(
-                    xq[p, s + r0 : s + r1, ic],
-                    wt[a, bb, oc],
-                    out[r0:r1, oc],
+        for c0, c1, o0, o1 in _groups(g):
+            for t, (_, _, p, s) in enumerate(g.taps):
+                gemm_blocks(
+                    X,
+                    (p * rp + s + r0, p * rp + s + r1, c0, c1),
+                    W,
+                    (t * g.o + o0, t * g.o + o1, 0, g.cg),
+                    O,
+                    (r0, r1, o0, o1),
                     trans_b=True,
-                    beta=beta,
+                    beta=0.0 if (t == 0 and b is None) else 1.0,
                 )
 
     split_rows(rows, g.m)
@@ -134,13 +148,23 @@ def input_grad(grid: np.ndarray, wt: np.ndarray, g: ConvGeometry) -> np.ndarray:
     m = g.m
     dxq = np.empty((g.sh * g.sw, g.phase_rows, g.c), dtype=grid.dtype)
 
+    G, W, D = _buffers(grid, wt, dxq)
+    rp = g.phase_rows
+
     def rows(r0: int, r1: int) -> None:  # input-buffer rows [r0, r1) of every phase
         dxq[:, r0:r1] = 0
-        for ic, oc in _groups(g):
-            for a, bb, p, s in g.taps:
+        for c0, c1, o0, o1 in _groups(g):
+            for t, (_, _, p, s) in enumerate(g.taps):
                 lo, hi = max(r0, s), min(r1, s + m)  # rows this tap writes inside the block
                 if lo < hi:
-                    gemm(grid[lo - s : hi - s, oc], wt[a, bb, oc], dxq[p, lo:hi, ic])
+                    gemm_blocks(
+                        G,
+                        (lo - s, hi - s, o0, o1),
+                        W,
+                        (t * g.o + o0, t * g.o + o1, 0, g.cg),
+                        D,
+                        (p * rp + lo, p * rp + hi, c0, c1),
+                    )
 
     split_rows(rows, g.phase_rows)
     if not g.phased:
@@ -168,15 +192,27 @@ def weight_grad(
     with ``with_bias`` also dC/db = the sum of the grid rows (the dropped rows are zero), in the
     same pass over the blocks."""
 
+    X, G = Buffer(xq.reshape(-1, g.c)), Buffer(grid)
+    rp = xq.shape[1]
+
     def rows(r0: int, r1: int) -> tuple[np.ndarray, np.ndarray | None]:
         gwt = np.zeros((g.kh, g.kw, g.o, g.cg), dtype=xq.dtype)
+        GW = Buffer(gwt.reshape(-1, g.cg))
         gb = np.zeros(g.o, dtype=xq.dtype) if with_bias else None
         ones = np.ones(min(WEIGHT_BLOCK, r1 - r0), dtype=xq.dtype)
         for q0 in range(r0, r1, WEIGHT_BLOCK):
             q1 = min(q0 + WEIGHT_BLOCK, r1)
-            for ic, oc in _groups(g):
-                for a, bb, p, s in g.taps:
-                    gemm(grid[q0:q1, oc], xq[p, s + q0 : s + q1, ic], gwt[a, bb, oc], trans_a=True)
+            for c0, c1, o0, o1 in _groups(g):
+                for t, (_, _, p, s) in enumerate(g.taps):
+                    gemm_blocks(
+                        G,
+                        (q0, q1, o0, o1),
+                        X,
+                        (p * rp + s + q0, p * rp + s + q1, c0, c1),
+                        GW,
+                        (t * g.o + o0, t * g.o + o1, 0, g.cg),
+                        trans_a=True,
+                    )
             if gb is not None:
                 gb += ones[: q1 - q0] @ grid[q0:q1]
         return gwt, gb
