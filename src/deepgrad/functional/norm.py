@@ -25,7 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from .._jit import enabled as jit_enabled
 from ..tensor import Tensor, make_result
+from . import _norm_kernels as K
 
 __all__ = ["batch_norm", "layer_norm", "group_norm"]
 
@@ -159,6 +161,11 @@ def batch_norm(
     parents = tuple(t for t in (input, weight, bias) if t is not None)
     if x.size == 0:
         return make_result(np.empty(shape, dt), parents, _zero_grads(parents), op)
+    lay = K.layout_of(x) if x.size >= K.MIN_SIZE and jit_enabled() else None
+    if lay is not None:
+        out, backward = _batch_norm_compiled(input, weight, bias, lay, w, b, rm, rv, training,
+                                             momentum, eps)  # fmt: skip
+        return make_result(out, parents, backward, op)
 
     cl = _channels_last(x)
     x3 = _to3(x, cl)
@@ -171,11 +178,7 @@ def batch_norm(
         inv_std = 1.0 / np.sqrt(var + dt.type(eps))
         xhat *= inv_std.reshape(col)
         if rm is not None and rv is not None:
-            mom = float(momentum)
-            rm *= 1.0 - mom
-            rm += (mom * mean).astype(rm.dtype, copy=False)
-            rv *= 1.0 - mom
-            rv += (var * (mom * m / (m - 1))).astype(rv.dtype, copy=False)
+            _update_running(rm, rv, mean, var, m, momentum)
         scale = inv_std if w is None else w * inv_std
         if w is None and b is None:
             out3 = xhat
@@ -221,6 +224,64 @@ def batch_norm(
         return _present((gx, gw, gb), (input, weight, bias))
 
     return make_result(_from3(out3, cl, shape), parents, backward, op)
+
+
+def _batch_norm_compiled(input, weight, bias, lay, w, b, rm, rv, training, momentum, eps):  # noqa: A002
+    """batch_norm's compiled path (float32/float64; channels-last or NCHW-plane memory).
+
+    The same equations, with the per-channel statistics and constants in float64 and one
+    pass over memory per step (``_norm_kernels``); xhat is recomputed, never stored:
+
+        forward:   mu, sigma^2 (one pass, shifted sums)
+                   out = (x - mu) * k + beta,                       k = gamma * inv_std
+        backward:  sd = sum delta, sdx = sum delta * (x - mu)       (one pass)
+                   dC/dbeta = sd, dC/dgamma = sdx * inv_std
+                   dC/dx = k * delta - (k * inv_std * dC/dgamma / m) * (x - mu) - k * sd / m
+                         = (1/m) k (m delta - sum(delta) - xhat sum(delta xhat))
+    (evaluation: mu, sigma^2 = running statistics and dC/dx = k * delta).
+    Returns (out, backward); out keeps the input's memory order.
+    """
+    x = input.data
+    dt = x.dtype
+    c = lay.c
+    m = x.size // c
+    if training:
+        mu, var = K.stats(x, lay)
+        if rm is not None and rv is not None:
+            _update_running(rm, rv, mu, var, m, momentum)
+    else:
+        mu, var = rm.astype(np.float64), rv.astype(np.float64)
+    inv_std = 1.0 / np.sqrt(var + float(eps))
+    k = inv_std if w is None else w.astype(np.float64) * inv_std
+    beta = np.zeros(c) if b is None else b.astype(np.float64)
+    out = K.affine(x, lay, mu, k, beta)
+
+    def backward(delta: np.ndarray) -> tuple:
+        want_w = weight is not None and weight.requires_grad
+        want_b = bias is not None and bias.requires_grad
+        gx = gw = gb = None
+        if (training and input.requires_grad) or want_w or want_b:
+            sd, sdx = K.reduce(delta, x, lay, mu)
+            dgamma = sdx * inv_std
+            gw = dgamma.astype(dt) if want_w else None
+            gb = sd.astype(dt) if want_b else None
+        if input.requires_grad and training:
+            gx = K.dx(delta, x, lay, mu, k, -k * inv_std * dgamma / m, -k * sd / m)
+        elif input.requires_grad:
+            zero = np.zeros(c)
+            gx = K.affine(delta, lay, zero, k, zero)
+        return _present((gx, gw, gb), (input, weight, bias))
+
+    return out, backward
+
+
+def _update_running(rm: np.ndarray, rv: np.ndarray, mean, var, m: int, momentum: float) -> None:
+    """running = (1 - momentum) * running + momentum * batch statistic, in place, the variance
+    unbiased (times m / (m - 1)); in float64, rounded once (as PyTorch)."""
+    mom = float(momentum)
+    rm[...] = rm.astype(np.float64) * (1.0 - mom) + np.asarray(mean, np.float64) * mom
+    unbiased = np.asarray(var, np.float64) * (m / (m - 1))
+    rv[...] = rv.astype(np.float64) * (1.0 - mom) + unbiased * mom
 
 
 def _present(grads: tuple, inputs: tuple) -> tuple:
