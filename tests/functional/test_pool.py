@@ -1,5 +1,6 @@
 """max_pool2d / avg_pool2d / adaptive_avg_pool2d / max_unpool2d against PyTorch and float64
-finite differences (max-pool inputs are kept away from ties)."""
+finite differences (max-pool inputs are kept away from ties, except in the tie tests).
+max_pool2d's compiled fast path and its NumPy path are both tested (the ``jit`` fixture)."""
 
 import numpy as np
 import pytest
@@ -8,6 +9,8 @@ import torch.nn.functional as TF
 
 import deepgrad as dg
 import deepgrad.functional as F
+from deepgrad import _jit
+from deepgrad.functional import _pool_kernels as K
 from parity import check, randn
 
 
@@ -189,3 +192,141 @@ def test_pool_errors():
         F.max_unpool2d(y, idx, 2, output_size=(2, 2))
     with pytest.raises(ValueError, match="max_unpool2d: indices shape"):
         F.max_unpool2d(y, idx.data[:, :1], 2)
+
+
+# ------------------------------------------------------------- compiled fast path vs NumPy
+@pytest.fixture(params=[True, False], ids=["jit", "numpy"])
+def jit(request, monkeypatch):
+    """Run a test on the compiled path and on the NumPy path; yields the list of calls of the
+    compiled forward (empty on the NumPy path), to prove which path ran."""
+    if request.param and not _jit.enabled():
+        pytest.skip("numba not installed or DEEPGRAD_NO_JIT set")
+    monkeypatch.setattr(_jit, "ENABLED", request.param)
+    calls = []
+    forward = K.forward
+
+    def counted(*args):
+        calls.append(args[1:])
+        return forward(*args)
+
+    monkeypatch.setattr(K, "forward", counted)
+    return calls
+
+
+def hnwc(x, gap=0):
+    """x (N, C, H, W) over (H, N, W + gap, C) memory: the layout of a convolution's output,
+    ``gap`` unused columns after every line."""
+    n, c, h, w = x.shape
+    buf = np.full((h, n, w + gap, c), np.nan, x.dtype)
+    buf[:, :, :w] = x.transpose(2, 0, 3, 1)
+    return buf[:, :, :w].transpose(1, 3, 0, 2)
+
+
+LAYOUTS = {
+    "nchw": lambda x: x,
+    "channels_last": channels_last,
+    "hnwc": hnwc,
+    "w_outer": lambda x: np.ascontiguousarray(x.swapaxes(2, 3)).swapaxes(2, 3),
+}
+
+FAST = [
+    ((2, 3, 8, 8), {"kernel_size": 2}),
+    ((2, 3, 9, 7), {"kernel_size": 2}),  # odd sizes: the last row/column is in no window
+    ((2, 3, 9, 7), {"kernel_size": 3, "stride": 2}),  # overlapping windows
+    ((1, 4, 7, 6), {"kernel_size": (3, 2), "stride": (1, 2)}),  # batch 1, overlap along H
+    ((2, 2, 8, 8), {"kernel_size": 2, "stride": 3}),  # gaps between windows
+    ((2, 3, 8, 8), {"kernel_size": 2, "ceil_mode": True}),  # ceil_mode without a partial window
+    ((3, 6, 5), {"kernel_size": 2, "stride": 1}),  # unbatched (C, H, W)
+]
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+@pytest.mark.parametrize("xs,kw", FAST)
+def test_max_pool2d_both_paths(jit, layout, xs, kw):
+    """Forward, indices and gradient against PyTorch in float32, gradcheck in float64, in
+    every layout, on the compiled path and on the NumPy path."""
+    x = distinct(*xs, seed=7)
+    if x.ndim == 4:
+        x = LAYOUTS[layout](x)
+    elif layout != "nchw":
+        pytest.skip("one layout for unbatched input")
+    check(
+        lambda x: F.max_pool2d(x, return_indices=True, **kw),
+        lambda x: TF.max_pool2d(x, return_indices=True, **kw),
+        [x],
+    )
+    assert bool(jit) == _jit.ENABLED
+
+
+@pytest.mark.parametrize("layout", ["nchw", "channels_last"])
+def test_max_pool2d_keeps_memory_order_and_dtype(jit, layout):
+    x = LAYOUTS[layout](distinct(2, 5, 6, 6, seed=8))
+    for dtype in (np.float32, np.float64):
+        t = dg.Tensor(x.astype(dtype), requires_grad=True)
+        y = F.max_pool2d(t, 2)
+        assert y.dtype == dtype
+        assert y.data.transpose(0, 2, 3, 1).flags.c_contiguous == (layout == "channels_last")
+        y.backward(np.ones(y.shape, dtype))
+        assert t.grad.dtype == dtype
+    assert bool(jit) == _jit.ENABLED
+
+
+@pytest.mark.parametrize("layout", ["nchw", "channels_last"])
+@pytest.mark.parametrize("kw", [{"kernel_size": 2}, {"kernel_size": 3, "stride": 2}])
+def test_max_pool2d_ties_both_paths(jit, layout, kw):
+    """Values from {0, 1, 2}: most windows tie; the delta and the index go to the first
+    maximum in row-major order, as PyTorch."""
+    x = np.random.default_rng(9).integers(0, 3, (2, 4, 9, 9)).astype(np.float32)
+    check(
+        lambda x: F.max_pool2d(x, return_indices=True, **kw),
+        lambda x: TF.max_pool2d(x, return_indices=True, **kw),
+        [LAYOUTS[layout](x)],
+        gradcheck=False,
+    )
+    assert bool(jit) == _jit.ENABLED
+
+
+@pytest.mark.parametrize("layout", ["nchw", "channels_last"])
+@pytest.mark.parametrize("kw", [{"kernel_size": 2}, {"kernel_size": 3, "stride": 2}])
+def test_max_pool2d_nan_and_inf_both_paths(jit, layout, kw):
+    """A NaN in a window propagates and takes the delta (PyTorch routes it to the last NaN of
+    the window); an all -inf window gives -inf at its first element."""
+    x = distinct(1, 2, 7, 7, seed=10)
+    x[0, 0, 0, 1] = np.nan  # one NaN, not the first tap
+    x[0, 0, 2, 2] = x[0, 0, 3, 3] = np.nan  # two NaNs in one window
+    x[0, 1, 0, 0] = np.nan  # NaN at the first tap
+    x[0, 1, 2:5, 2:5] = -np.inf
+    check(
+        lambda x: F.max_pool2d(x, return_indices=True, **kw),
+        lambda x: TF.max_pool2d(x, return_indices=True, **kw),
+        [LAYOUTS[layout](x)],
+        gradcheck=False,
+    )
+    assert bool(jit) == _jit.ENABLED
+
+
+def test_max_pool2d_kernel_delta_in_any_layout():
+    """The compiled backward reads delta in any layout with plain strides: NCHW after a
+    channels-last pooling (as from a flatten), a convolution's gapped (H, N, W, C) memory,
+    a broadcast."""
+    if not _jit.enabled():
+        pytest.skip("numba not installed or DEEPGRAD_NO_JIT set")
+    x = hnwc(distinct(3, 4, 8, 6, seed=11), gap=1)
+    tx = torch.from_numpy(np.array(x)).requires_grad_()
+    ty = TF.max_pool2d(tx, 2)
+    out, tap = K.forward(x, 2, 2, 2, 2, 4, 3)
+    np.testing.assert_array_equal(out, ty.detach().numpy())
+    d = randn(3, 4, 4, 3, seed=12)
+    for delta in (d, hnwc(d, gap=2), channels_last(d), np.broadcast_to(d[:1], d.shape)):
+        (g,) = torch.autograd.grad(ty, tx, torch.from_numpy(np.array(delta)), retain_graph=True)
+        np.testing.assert_array_equal(K.backward(delta, out, tap, x, (2, 2, 2, 2)), g.numpy())
+
+
+def test_max_pool2d_large_kernel_takes_numpy_path(jit):
+    """More kernel taps than the uint8 record holds: the NumPy path, same answer."""
+    check(
+        lambda x: F.max_pool2d(x, 16, return_indices=True),
+        lambda x: TF.max_pool2d(x, 16, return_indices=True),
+        [distinct(1, 2, 17, 16, seed=13)],
+    )
+    assert not jit

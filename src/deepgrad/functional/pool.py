@@ -6,6 +6,10 @@ map and grows the receptive field of the layers above. Every op works on strided
 input, one per kernel tap (a, b): ``x_pad[:, :, a*d : ... : s, b*d : ... : s]`` is, for every
 window at once, the element the window holds at (a, b). So the cost is one elementwise pass per
 tap over the output, and the memory order of the input (NCHW or channels-last) is kept.
+
+max_pool2d has a compiled fast path (``_pool_kernels.py``: one pass forward, one backward) for
+float32/float64 inputs without padding or dilation, in any memory layout; the NumPy code below
+is the general path (and the one tests compare it with).
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from .. import _jit
 from ..tensor import Tensor, make_result
+from . import _pool_kernels as K
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_unpool2d"]
 
@@ -136,13 +142,21 @@ def _first_max_hits(
     win: _Windows, xp: np.ndarray, out: np.ndarray
 ) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
     """(a, b, view, hit): hit marks the windows whose first maximum (row-major scan, as
-    PyTorch) sits at kernel position (a, b); every window is hit exactly once."""
+    PyTorch) sits at kernel position (a, b); every window is hit exactly once. A window with a
+    NaN (its maximum is NaN) is hit at its last NaN, as PyTorch's scan ``val > max || isnan``."""
     remaining = None
     taps = list(win.taps(xp))
+    last_nan = None
+    if np.isnan(out).any():
+        last_nan = np.full(out.shape, -1, dtype=np.int32)
+        for t, (_, _, v) in enumerate(taps):
+            last_nan[np.isnan(v)] = t
     for t, (a, b, v) in enumerate(taps):
         hit = v == out
         if remaining is not None:
             hit &= remaining
+        if last_nan is not None:
+            hit |= last_nan == t
         if t + 1 < len(taps):
             if remaining is None:
                 remaining = ~hit
@@ -164,15 +178,25 @@ def max_pool2d(
 
     Backward (the notes' heuristic for the non-differentiable max): the whole delta of a window
     goes to the element that was the maximum, dC/dx[argmax] += delta[n, c, i, j]; the other
-    elements get 0. In a tie the first maximum in row-major order wins (as PyTorch).
+    elements get 0. In a tie the first maximum in row-major order wins, and a window holding a
+    NaN outputs NaN and routes its delta to its last NaN (both as PyTorch).
     ``return_indices=True`` also returns, for every output, the flat index h*W + w of its
     maximum in the (unpadded) H*W plane, as PyTorch (what max_unpool2d takes).
+    The output has the input's memory order (channels-last in, channels-last out).
     """
     op = "max_pool2d"
     x = _as_4d(op, input.data)
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: input must be floating point, got dtype {x.dtype}")
     win = _Windows(op, x.shape, kernel_size, stride, padding, dilation, ceil_mode)
+    if (
+        _jit.enabled()
+        and not (win.ph or win.pw or win.pb or win.pr)
+        and win.dh == win.dw == 1
+        and win.kh * win.kw <= K.MAX_TAPS
+        and K.fits(x)
+    ):
+        return _max_pool2d_compiled(input, x, win, return_indices)
     xp = win.pad(x, -np.inf)
     out = None
     for _, _, v in win.taps(xp):
@@ -206,6 +230,35 @@ def max_pool2d(
     rows = np.arange(win.ho, dtype=np.int64) * (win.sh * win.w)
     cols = np.arange(win.wo, dtype=np.int64) * win.sw
     idx = (rows[:, None] + cols[None, :]) + np.asarray(offsets, dtype=np.int64)[tap]
+    return result, Tensor(idx.reshape(y.shape))
+
+
+def _max_pool2d_compiled(
+    input: Tensor,  # noqa: A002
+    x: np.ndarray,
+    win: _Windows,
+    return_indices: bool,
+) -> Tensor | tuple[Tensor, Tensor]:
+    """max_pool2d's fast path (no padding, dilation 1): the kernels record, per output, the
+    kernel tap t = a*kW + b of its maximum, so backward is one scatter,
+    dC/dx[n, c, s_h i + a, s_w j + b] += delta[n, c, i, j]."""
+    geo = (win.kh, win.kw, win.sh, win.sw)
+    out, tap = K.forward(x, *geo, win.ho, win.wo)
+
+    def backward(delta: np.ndarray) -> tuple:
+        d = delta.reshape(out.shape)
+        if d.dtype != x.dtype or not K.fits(d):
+            d = np.ascontiguousarray(d, dtype=x.dtype)
+        return (K.backward(d, out, tap, x, geo).reshape(input.data.shape),)
+
+    y = out.reshape(out.shape[1:]) if input.data.ndim == 3 else out
+    result = make_result(y, (input,), backward, "max_pool2d")
+    if not return_indices:
+        return result
+    offsets = (np.arange(win.kh)[:, None] * win.w + np.arange(win.kw)).ravel()
+    rows = np.arange(win.ho, dtype=np.int64) * (win.sh * win.w)
+    cols = np.arange(win.wo, dtype=np.int64) * win.sw
+    idx = (rows[:, None] + cols[None, :]) + offsets[K.tap_view(tap, out)]
     return result, Tensor(idx.reshape(y.shape))
 
 
