@@ -7,6 +7,7 @@ import torch.nn.functional as TF
 
 import deepgrad as dg
 import deepgrad.functional as F
+from deepgrad import _jit
 from deepgrad.functional import activation as A
 from parity import away_from_kinks, check, randn
 
@@ -196,3 +197,99 @@ def test_float64_stays_float64():
     for fn in fns:
         assert fn(x).dtype == np.float64, fn.__name__
     assert F.softmax(x, 1).dtype == np.float64
+
+
+# ------------------------------------------------------------- relu: compiled pass vs NumPy
+@pytest.fixture(params=[True, False], ids=["jit", "numpy"])
+def relu_jit(request, monkeypatch):
+    """Run a relu test on the compiled passes (for every size: the threshold is lowered) and
+    on NumPy; yields the list of compiled calls (forward and backward) to prove which ran."""
+    if request.param and not _jit.enabled():
+        pytest.skip("numba not installed or DEEPGRAD_NO_JIT set")
+    monkeypatch.setattr(_jit, "ENABLED", request.param)
+    monkeypatch.setattr(A, "RELU_JIT_MIN", 1)
+    calls = []
+    for name in ("_relu_forward", "_relu_backward"):
+        kernel = getattr(A, name)
+        monkeypatch.setattr(A, name, lambda *a, k=kernel, n=name: (calls.append(n), k(*a))[1])
+    return calls
+
+
+def _cl(x):
+    return np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+
+
+def _gapped(x, gap=1):
+    """(N, C, H, W) over (H, N, W + gap, C) memory, like a convolution's output."""
+    n, c, h, w = x.shape
+    buf = np.full((h, n, w + gap, c), np.nan, x.dtype)
+    buf[:, :, :w] = x.transpose(2, 0, 3, 1)
+    return buf[:, :, :w].transpose(1, 3, 0, 2)
+
+
+@pytest.mark.parametrize("layout", ["nchw", "channels_last", "noncontiguous", "1d", "2d"])
+def test_relu_both_paths(relu_jit, layout):
+    """Parity with PyTorch (forward, gradient) and float64 gradcheck on both paths; the
+    gradient's kink at 0 exactly is PyTorch's."""
+    x = away_from_kinks(2, 3, 5, 4, seed=5)
+    x[0, 0, 0, :2] = 0.0
+    kwargs = {}
+    if layout == "channels_last":
+        x = _cl(x)
+    elif layout == "noncontiguous":
+        kwargs["noncontiguous"] = True
+    elif layout == "1d":
+        x = x.ravel()
+    elif layout == "2d":
+        x = x.reshape(6, 20)
+    check(F.relu, TF.relu, [x], gradcheck=False)
+    x64 = np.where(x == 0, 0.5, x)  # gradcheck away from the kink
+    check(F.relu, TF.relu, [x64], **kwargs)
+    assert bool(relu_jit) == _jit.ENABLED
+    if _jit.ENABLED and layout in ("nchw", "1d", "2d"):  # the others get an NCHW delta from
+        assert "_relu_backward" in relu_jit  # check(): no common unit-stride run, NumPy
+
+
+@pytest.mark.parametrize(
+    "x_layout,d_layout",
+    [(_gapped, _gapped), (_gapped, _cl), (_cl, _gapped), (_cl, _cl), (_cl, lambda a: a)],
+)
+def test_relu_compiled_equals_numpy_bit_for_bit(x_layout, d_layout):
+    """At the real threshold (65536 elements), in the layouts of the CNN (a convolution's
+    gapped output, channels-last, and mixed with an NCHW delta): the compiled passes give
+    NumPy's values (the gradient bit for bit: signs of zeros, NaN and inf deltas included) in
+    the input's memory order."""
+    if not _jit.enabled():
+        pytest.skip("numba not installed or DEEPGRAD_NO_JIT set")
+    shape = (2, 32, 32, 32)
+    assert np.prod(shape) >= A.RELU_JIT_MIN
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(shape).astype(np.float32)
+    x[0, 0, 0, :4] = [0.0, -0.0, np.nan, -1.0]
+    d = rng.standard_normal(shape).astype(np.float32)
+    d[0, 0, 0, 3:6] = [np.nan, np.inf, -np.inf]
+    x, d = x_layout(x), d_layout(d)
+    got = {}
+    for on in (True, False):
+        _jit.ENABLED = on
+        try:
+            t = dg.Tensor(x, requires_grad=True)
+            y = F.relu(t)
+            with np.errstate(invalid="ignore"):
+                y.backward(d)
+            got[on] = (y.data, t.grad)
+        finally:
+            _jit.ENABLED = True
+    for a, b in zip(got[True], got[False], strict=True):
+        np.testing.assert_array_equal(a, b)
+    grads = got[True][1], got[False][1]
+    np.testing.assert_array_equal(np.signbit(grads[0]), np.signbit(grads[1]))
+    assert np.signbit(got[True][0][0, 0, 0, 1])  # relu(-0.0) = -0.0, as PyTorch (NumPy: +0.0)
+    assert got[True][0].strides == np.empty_like(x).strides  # x's memory order, no gaps
+
+
+def test_relu_small_arrays_take_numpy(monkeypatch):
+    calls = []
+    monkeypatch.setattr(A, "_relu_forward", lambda *a: calls.append(a))
+    F.relu(dg.tensor(randn(4, 100)))
+    assert not calls and 400 < A.RELU_JIT_MIN
