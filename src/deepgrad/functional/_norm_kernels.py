@@ -214,8 +214,8 @@ def _cl_reduce(d, ds, x, xs, dims, c, mu, nb, s1, s2):
         s2[b] = p2
 
 
-def _cl_affine(x, xs, out, os, dims, c, mu, a, e):
-    """out = (x - mu) * a + e per channel (channels-last)."""
+def _cl_affine(x, xs, out, os, dims, c, mh, ml, a, e):
+    """out = ((x - mh) - ml) * a + e per channel (channels-last)."""
     d0, d1, d2 = dims
     for r in prange(d0 * d1):
         i, j = r // d1, r % d1
@@ -225,11 +225,11 @@ def _cl_affine(x, xs, out, os, dims, c, mu, a, e):
             xr = x[ox : ox + c]
             orow = out[oo : oo + c]
             for ch in range(c):
-                orow[ch] = (xr[ch] - mu[ch]) * a[ch] + e[ch]
+                orow[ch] = ((xr[ch] - mh[ch]) - ml[ch]) * a[ch] + e[ch]
 
 
-def _cl_dx(d, ds, x, xs, out, os, dims, c, mu, a, b, e):
-    """out = a * delta + b * (x - mu) + e per channel (channels-last)."""
+def _cl_dx(d, ds, x, xs, out, os, dims, c, mh, ml, a, b, e):
+    """out = a * delta + b * ((x - mh) - ml) + e per channel (channels-last)."""
     d0, d1, d2 = dims
     for r in prange(d0 * d1):
         i, j = r // d1, r % d1
@@ -241,7 +241,7 @@ def _cl_dx(d, ds, x, xs, out, os, dims, c, mu, a, b, e):
             xr = x[ox : ox + c]
             orow = out[oo : oo + c]
             for ch in range(c):
-                orow[ch] = a[ch] * dr[ch] + b[ch] * (xr[ch] - mu[ch]) + e[ch]
+                orow[ch] = a[ch] * dr[ch] + b[ch] * ((xr[ch] - mh[ch]) - ml[ch]) + e[ch]
 
 
 LANES = 32
@@ -297,8 +297,8 @@ def _pl_reduce(d, ds, x, xs, dims, mu, s1, s2):
         s2[ch] = t2.sum()
 
 
-def _pl_affine(x, xs, out, os, dims, mu, a, e):
-    """out = (x - mu) * a + e per channel (planes)."""
+def _pl_affine(x, xs, out, os, dims, mh, ml, a, e):
+    """out = ((x - mh) - ml) * a + e per channel (planes)."""
     n, c, ln = dims
     for p in prange(n * c):
         i, ch = p // c, p % c
@@ -306,13 +306,13 @@ def _pl_affine(x, xs, out, os, dims, mu, a, e):
         oo = i * os[0] + ch * os[1]
         xr = x[ox : ox + ln]
         orow = out[oo : oo + ln]
-        mc, ac, ec = mu[ch], a[ch], e[ch]
+        hc, lc, ac, ec = mh[ch], ml[ch], a[ch], e[ch]
         for q in range(ln):
-            orow[q] = (xr[q] - mc) * ac + ec
+            orow[q] = ((xr[q] - hc) - lc) * ac + ec
 
 
-def _pl_dx(d, ds, x, xs, out, os, dims, mu, a, b, e):
-    """out = a * delta + b * (x - mu) + e per channel (planes)."""
+def _pl_dx(d, ds, x, xs, out, os, dims, mh, ml, a, b, e):
+    """out = a * delta + b * ((x - mh) - ml) + e per channel (planes)."""
     n, c, ln = dims
     for p in prange(n * c):
         i, ch = p // c, p % c
@@ -322,9 +322,9 @@ def _pl_dx(d, ds, x, xs, out, os, dims, mu, a, b, e):
         dr = d[od : od + ln]
         xr = x[ox : ox + ln]
         orow = out[oo : oo + ln]
-        mc, ac, bc, ec = mu[ch], a[ch], b[ch], e[ch]
+        hc, lc, ac, bc, ec = mh[ch], ml[ch], a[ch], b[ch], e[ch]
         for q in range(ln):
-            orow[q] = ac * dr[q] + bc * (xr[q] - mc) + ec
+            orow[q] = ac * dr[q] + bc * ((xr[q] - hc) - lc) + ec
 
 
 _K = {
@@ -351,6 +351,14 @@ def _kernel(name: str, parallel: bool):
 def _shift(x: np.ndarray) -> np.ndarray:
     """One value of each channel (the first), the shift of the sums."""
     return x[(0, slice(None)) + (0,) * (x.ndim - 2)].astype(np.float64)
+
+
+def _in_dtype(dt: np.dtype, mu: np.ndarray, *rest: np.ndarray) -> list[np.ndarray]:
+    """Per-channel float64 constants for an elementwise pass in the array's dtype: mu as a
+    sum mh + ml of two ``dt`` numbers (x - mh is exact near mu, so ``(x - mh) - ml`` keeps
+    float32 outputs within a few ulp), the others rounded to ``dt``."""
+    mh = mu.astype(dt)
+    return [mh, (mu - mh).astype(dt)] + [r.astype(dt) for r in rest]
 
 
 def stats(x: np.ndarray, lay: Layout, parallel: bool | None = None):
@@ -395,10 +403,11 @@ def affine(x: np.ndarray, lay: Layout, mu: np.ndarray, a: np.ndarray, e: np.ndar
     xf, xs = lay.args(x)
     out = lay.empty(x.dtype)
     of, os = lay.args(out)
+    p = _in_dtype(x.dtype, mu, a, e)
     if lay.last:
-        _kernel("cl_affine", par)(xf, xs, of, os, lay.dims, lay.c, mu, a, e)
+        _kernel("cl_affine", par)(xf, xs, of, os, lay.dims, lay.c, *p)
     else:
-        _kernel("pl_affine", par)(xf, xs, of, os, lay.dims, mu, a, e)
+        _kernel("pl_affine", par)(xf, xs, of, os, lay.dims, *p)
     return out
 
 
@@ -410,8 +419,9 @@ def dx(delta: np.ndarray, x: np.ndarray, lay: Layout, mu: np.ndarray, a: np.ndar
     xf, xs = lay.args(x)
     out = lay.empty(x.dtype)
     of, os = lay.args(out)
+    p = _in_dtype(x.dtype, mu, a, b, e)
     if lay.last:
-        _kernel("cl_dx", par)(df, ds, xf, xs, of, os, lay.dims, lay.c, mu, a, b, e)
+        _kernel("cl_dx", par)(df, ds, xf, xs, of, os, lay.dims, lay.c, *p)
     else:
-        _kernel("pl_dx", par)(df, ds, xf, xs, of, os, lay.dims, mu, a, b, e)
+        _kernel("pl_dx", par)(df, ds, xf, xs, of, os, lay.dims, *p)
     return out
