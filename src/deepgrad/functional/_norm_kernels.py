@@ -244,7 +244,7 @@ def _cl_dx(d, ds, x, xs, out, os, dims, c, mh, ml, a, b, e):
                 orow[ch] = a[ch] * dr[ch] + b[ch] * ((xr[ch] - mh[ch]) - ml[ch]) + e[ch]
 
 
-LANES = 32
+LANES = 64
 
 
 def _pl_stats(x, xs, dims, k, s1, s2):
