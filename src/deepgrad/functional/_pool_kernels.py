@@ -39,11 +39,16 @@ def fits(a: np.ndarray) -> bool:
     )
 
 
-def flat(a: np.ndarray) -> np.ndarray:
-    """A read-only 1-D unit-stride view of the memory from ``a``'s first element to its last
-    (read-only always: one compiled signature whether or not ``a`` is writeable)."""
+def flat(a: np.ndarray, writeable: bool = False) -> np.ndarray:
+    """A 1-D unit-stride view of the memory from ``a``'s first element to its last, read-only
+    unless asked (one compiled signature whether or not ``a`` itself is writeable)."""
     span = 1 + sum((n - 1) * s for n, s in zip(a.shape, a.strides, strict=True)) // a.itemsize
-    return as_strided(a, shape=(span,), strides=(a.itemsize,), writeable=False)
+    if span == a.size:  # no gaps: ravel in memory order is a view (and cheaper than as_strided)
+        v = a.ravel(order="K")
+        if np.may_share_memory(v, a):
+            v.flags.writeable = writeable
+            return v
+    return as_strided(a, shape=(span,), strides=(a.itemsize,), writeable=writeable)
 
 
 def strides(a: np.ndarray) -> tuple[int, ...]:
@@ -52,10 +57,8 @@ def strides(a: np.ndarray) -> tuple[int, ...]:
 
 
 def empty_like_order(x: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """A new gap-free array of ``shape`` whose axes lie in ``x``'s memory order (outermost =
-    largest stride), seen with the axes of ``x``."""
-    order = sorted(range(x.ndim), key=lambda k: -x.strides[k])  # stable: ties keep axis order
-    return np.empty(tuple(shape[k] for k in order), dtype).transpose(np.argsort(order))
+    """A new gap-free array of ``shape`` whose axes lie in ``x``'s memory order."""
+    return np.empty_like(x, dtype=dtype, shape=shape)  # order="K" keeps the axis order
 
 
 # ---------------------------------------------------------------------- kernels
@@ -247,12 +250,6 @@ def _backward(d, ds, tap, os, dx, xs, dims, geo, scatter):
 
 
 # ---------------------------------------------------------------------- drivers
-def _buffer(a: np.ndarray) -> np.ndarray:
-    """The writeable 1-D buffer under a gap-free new array ``a`` (from its first element)."""
-    span = 1 + sum((n - 1) * s for n, s in zip(a.shape, a.strides, strict=True)) // a.itemsize
-    return as_strided(a, shape=(span,), strides=(a.itemsize,))
-
-
 def forward(
     x: np.ndarray, kh: int, kw: int, sh: int, sw: int, ho: int, wo: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -261,7 +258,9 @@ def forward(
     n, c = x.shape[:2]
     out = empty_like_order(x, (n, c, ho, wo), x.dtype)
     tap = np.empty(out.size, np.uint8)
-    _forward(flat(x), strides(x), _buffer(out), strides(out), tap, (n, c, ho, wo), (kh, kw, sh, sw))
+    _forward(
+        flat(x), strides(x), flat(out, True), strides(out), tap, (n, c, ho, wo), (kh, kw, sh, sw)
+    )
     return out, tap
 
 
@@ -291,7 +290,7 @@ def backward(
         strides(delta),
         tap,
         strides(out),
-        _buffer(dx),
+        flat(dx, True),
         strides(dx),
         (n, c, ho, wo),
         geo,

@@ -77,8 +77,14 @@ _NONNEG = 0x7FFFFFFFFFFFFFFF  # index mask: no negative-index test, the loops ve
 
 
 def _flat(a: np.ndarray, writeable: bool = False) -> np.ndarray:
-    """A 1-D unit-stride view of the memory from ``a``'s first element to its last."""
+    """A 1-D unit-stride view of the memory from ``a``'s first element to its last (read-only
+    unless asked: one compiled signature whether or not ``a`` is writeable)."""
     span = 1 + sum((n - 1) * s for n, s in zip(a.shape, a.strides, strict=True)) // a.itemsize
+    if span == a.size:  # no gaps: ravel in memory order is a view (and cheaper than as_strided)
+        v = a.ravel(order="K")
+        if np.may_share_memory(v, a):
+            v.flags.writeable = writeable
+            return v
     return as_strided(a, shape=(span,), strides=(a.itemsize,), writeable=writeable)
 
 
