@@ -1,5 +1,8 @@
 """Recurrent ops: parity with PyTorch (cells, fused sequences, reverse, packed variable lengths),
-float64 finite differences, and the final-state / mask / dtype contracts."""
+float64 finite differences, and the final-state / mask / dtype contracts.
+
+Every test runs twice through the autouse ``jit`` fixture: with the compiled step kernels
+(``rnn_kernels/_jit_gates.py``, when Numba is installed) and with the NumPy time loops."""
 
 import numpy as np
 import pytest
@@ -9,7 +12,19 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 import deepgrad as dg
 import deepgrad.functional as F
+from deepgrad import _jit
+from deepgrad.functional.rnn_kernels._jit_gates import tanh as gate_tanh
 from parity import check, randn
+
+
+@pytest.fixture(autouse=True, params=[True, False], ids=["jit", "numpy"])
+def jit(request, monkeypatch):
+    """Run the test on the compiled path (skipped without Numba) and on the NumPy path."""
+    if request.param and not _jit.enabled():
+        pytest.skip("numba not installed or DEEPGRAD_NO_JIT set")
+    monkeypatch.setattr(_jit, "ENABLED", request.param)
+    return request.param
+
 
 GATES = {"lstm": 4, "gru": 3, "rnn_tanh": 1, "rnn_relu": 1}
 KINDS = list(GATES)
@@ -306,3 +321,105 @@ def test_lstm_cell_gradient_from_one_output_only(which):
     for a, b in zip(d_in, t_in, strict=True):
         g = a.grad if a.grad is not None else np.zeros(a.shape, np.float32)
         np.testing.assert_allclose(g, b.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+# ------------------------------------------------------------------ compiled vs NumPy paths
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_sequence_parity_noncontiguous_inputs(kind):
+    """Transposed views for x, states and weights (as batch_first layers hand them over)."""
+    x, states, weights = _inputs(kind)
+
+    def dg_fn(*args):
+        a, s, w = _split(kind, args)
+        return dg_sequence(kind, a, s, w, MASK, True)
+
+    def th_fn(*args):
+        a, s, w = _split(kind, args)
+        return torch_sequence(kind, a, s, w, MASK, True)
+
+    check(dg_fn, th_fn, [x, *states, *weights], noncontiguous=True)
+
+
+def _run_both(kind, arrs, mask, reverse, fn=None):
+    """Outputs and input gradients of the same call on the compiled and the NumPy path."""
+    results = []
+    for flag in (True, False):
+        _jit.ENABLED = flag
+        d_in = [dg.Tensor(a, requires_grad=True) for a in arrs]
+        outs = fn(*d_in) if fn else dg_sequence(kind, *_split(kind, d_in), mask, reverse)
+        outs = outs if isinstance(outs, tuple) else (outs,)
+        rng = np.random.default_rng(3)
+        sum(
+            (o * dg.Tensor(rng.standard_normal(o.shape).astype(o.dtype))).sum() for o in outs
+        ).backward()
+        results.append(([o.data for o in outs], [t.grad for t in d_in]))
+    return results
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_path_equals_numpy_path(jit, kind, dtype):
+    """Odd sizes (H = 37: the vector loops have a remainder), a mask with an empty sequence,
+    both directions: the compiled and the NumPy path agree (float64: to rounding)."""
+    if not jit:
+        pytest.skip("compares the two paths; runs once")
+    T, N, F_, H = 7, 5, 6, 37
+    x, states, weights = _inputs(kind, T=T, N=N, F_=F_, H=H, seed=4)
+    mask = F.lengths_to_mask([7, 3, 0, 6, 1])
+    rtol, atol = (1e-4, 3e-6) if dtype == np.float32 else (1e-11, 1e-13)
+    for reverse in (False, True):
+        arrs = [a.astype(dtype) for a in [x, *states, *weights]]
+        (o1, g1), (o2, g2) = _run_both(kind, arrs, mask, reverse)
+        for a, b in zip(o1 + g1, o2 + g2, strict=True):
+            assert a.dtype == dtype
+            # float32: sums of ~100 terms of size ~10 in another order; atol relative to them
+            np.testing.assert_allclose(a, b, rtol=rtol, atol=atol * max(1, np.abs(b).max()))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("N", [1, 4])
+def test_cell_compiled_path_equals_numpy_path(jit, kind, N):
+    if not jit:
+        pytest.skip("compares the two paths; runs once")
+    x, states, weights = _inputs(kind, T=1, N=N, F_=5, H=37, seed=6)
+    fn = CELLS[kind][0]
+    (o1, g1), (o2, g2) = _run_both(kind, [x[0], *states, *weights], None, False, fn)
+    for a, b in zip(o1 + g1, o2 + g2, strict=True):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-5)
+
+
+def test_compiled_float32_tanh_is_accurate(jit):
+    """The kernels' float32 tanh (a rational approximation) against float64 tanh."""
+    if not jit:
+        pytest.skip("compiled kernels only")
+    from deepgrad.functional.rnn_kernels import _jit_gates
+
+    _jit_gates.ready()  # registers gate_tanh's compiled dispatch
+    x = np.concatenate(
+        [
+            np.linspace(-12, 12, 2000001, dtype=np.float32),
+            np.array([0.0, -0.0, 1e-30, -1e-8, 7.9, 8.0, 50, -50, 1e30], dtype=np.float32),
+        ]
+    )
+    got = _tanh_kernel_f32(x, np.empty_like(x))
+    assert got.dtype == np.float32
+    exact = np.tanh(x.astype(np.float64))
+    err = np.abs(got - exact)
+    assert err.max() <= 3.5e-7  # <= 6 ulp near +-1 (NumPy's float32 tanh: 1.4 ulp)
+    small = np.abs(x) < 0.5
+    assert np.all(err[small] <= 3e-7 * np.abs(exact[small]) + 1e-38)  # relative, near 0
+    assert np.all(np.abs(got) <= 1)
+    edge = _tanh_kernel_f32(
+        np.array([np.inf, -np.inf, np.nan], np.float32), np.empty(3, np.float32)
+    )
+    assert edge[0] == 1 and edge[1] == -1 and np.isnan(edge[2])
+
+
+@_jit.jit
+def _tanh_kernel_f32(x, out):
+    for k in range(x.shape[0]):
+        out[k] = gate_tanh(x[k])
+    return out

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._jit import enabled
+from . import _jit_gates as J
 from .common import Backward
 
 
@@ -63,6 +65,8 @@ def lstm_cell_forward(
 ) -> tuple[np.ndarray, np.ndarray, Backward]:
     """(i, f, g, o) = (sigma, sigma, tanh, sigma)(x W_ih^T + b_ih + h W_hh^T + b_hh);
     c' = f c + i g;  h' = o tanh(c')."""
+    if enabled() and x.dtype in J.DTYPES:
+        return _lstm_cell_jit(x, h, c, w_ih, w_hh, b_ih, b_hh)
     H = h.shape[1]
     a = _gates(x, h, w_ih, w_hh, b_ih, b_hh)
     _sigmoid_(a[:, : 2 * H])
@@ -108,6 +112,8 @@ def gru_cell_forward(
     b_hh: np.ndarray | None,
 ) -> tuple[np.ndarray, Backward]:
     """r, z = sigma(...);  n = tanh(W_in x + b_in + r (W_hn h + b_hn));  h' = (1 - z) n + z h."""
+    if enabled() and x.dtype in J.DTYPES:
+        return _gru_cell_jit(x, h, w_ih, w_hh, b_ih, b_hh)
     H = h.shape[1]
     gx = (w_ih @ x.T).T
     if b_ih is not None:
@@ -153,6 +159,8 @@ def rnn_cell_forward(
     nonlinearity: str,
 ) -> tuple[np.ndarray, Backward]:
     """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act = tanh or relu."""
+    if enabled() and x.dtype in J.DTYPES:
+        return _rnn_cell_jit(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity)
     a = _gates(x, h, w_ih, w_hh, b_ih, b_hh)
     relu = nonlinearity == "relu"
     if relu:
@@ -168,3 +176,128 @@ def rnn_cell_forward(
         return (dx, dh0, *_weight_grads(d, d, x, h))
 
     return a, backward
+
+
+# ---------------------------------------------------------------- compiled paths (deepgrad._jit)
+
+
+def _product(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """x W^T as a C-contiguous (N, G*H) array (W x^T for one row: a GEMV without transpose)."""
+    if x.shape[0] == 1:
+        return np.matmul(w, x[0])[None]
+    return np.matmul(x, w.T)
+
+
+def _bias(b_ih: np.ndarray | None, b_hh: np.ndarray | None, G: int, H: int, dt: np.dtype):
+    """b_ih + b_hh (zeros where absent), one (G*H,) vector."""
+    b = np.zeros(G * H, dtype=dt)
+    for bias in (b_ih, b_hh):
+        if bias is not None:
+            b += bias
+    return b
+
+
+def _lstm_cell_jit(
+    x: np.ndarray,
+    h: np.ndarray,
+    c: np.ndarray,
+    w_ih: np.ndarray,
+    w_hh: np.ndarray,
+    b_ih: np.ndarray | None,
+    b_hh: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, Backward]:
+    """:func:`lstm_cell_forward` with the compiled step kernels of the LSTM sequence op."""
+    J.ready()
+    N, H = h.shape
+    dt = x.dtype
+    h, c = np.ascontiguousarray(h), np.ascontiguousarray(c)
+    act = _product(x, w_ih)  # the kernel turns x W_ih^T into the activations in place
+    hw = _product(h, w_hh)
+    rows = np.ones(N, dtype=dt)
+    h1, c1, tc = np.empty((3, N, H), dtype=dt)
+    J.lstm_step_forward(act, hw, _bias(b_ih, b_hh, 4, H, dt), rows, h, c, h1, c1, tc)
+
+    def backward(
+        dh: np.ndarray | None, dc: np.ndarray | None, need_dx: bool = True, need_dh: bool = True
+    ) -> tuple:
+        dh1 = np.zeros((N, H), dt) if dh is None else np.ascontiguousarray(dh, dtype=dt)
+        dc1 = np.zeros((N, H), dt) if dc is None else np.array(dc, dtype=dt)  # -> dC/dc
+        d = np.empty_like(act)
+        J.lstm_step_backward(dh1, np.zeros_like(dh1), rows, act, tc, c, dc1, d)
+        dx = d @ w_ih if need_dx else None
+        dh0 = d @ w_hh if need_dh else None
+        return (dx, dh0, dc1, *_weight_grads(d, d, x, h))
+
+    return h1, c1, backward
+
+
+def _gru_cell_jit(
+    x: np.ndarray,
+    h: np.ndarray,
+    w_ih: np.ndarray,
+    w_hh: np.ndarray,
+    b_ih: np.ndarray | None,
+    b_hh: np.ndarray | None,
+) -> tuple[np.ndarray, Backward]:
+    """:func:`gru_cell_forward` with the compiled step kernels of the GRU sequence op."""
+    J.ready()
+    N, H = h.shape
+    dt = x.dtype
+    h = np.ascontiguousarray(h)
+    a = _product(x, w_ih)
+    if b_ih is not None:
+        a += b_ih
+    if b_hh is not None:
+        a[:, : 2 * H] += b_hh[: 2 * H]
+    b_hn = np.zeros(H, dtype=dt) if b_hh is None else np.ascontiguousarray(b_hh[2 * H :])
+    hw = _product(h, w_hh)
+    rows = np.ones(N, dtype=dt)
+    act = np.empty_like(a)
+    hn, h1 = np.empty((2, N, H), dtype=dt)
+    J.gru_step_forward(a, hw, b_hn, rows, h, act, hn, h1)
+
+    def backward(dh: np.ndarray | None, need_dx: bool = True, need_dh: bool = True) -> tuple:
+        dh1 = np.zeros((N, H), dt) if dh is None else np.array(dh, dtype=dt)  # -> dh' z
+        dgx, dgh = np.empty((2, N, 3 * H), dtype=dt)
+        J.gru_step_backward(dh1, np.zeros_like(dh1), rows, act, hn, h, dgx, dgh)
+        dx = dgx @ w_ih if need_dx else None
+        dh0 = dh1 + dgh @ w_hh if need_dh else None
+        return (dx, dh0, *_weight_grads(dgx, dgh, x, h))
+
+    return h1, backward
+
+
+def _rnn_cell_jit(
+    x: np.ndarray,
+    h: np.ndarray,
+    w_ih: np.ndarray,
+    w_hh: np.ndarray,
+    b_ih: np.ndarray | None,
+    b_hh: np.ndarray | None,
+    nonlinearity: str,
+) -> tuple[np.ndarray, Backward]:
+    """:func:`rnn_cell_forward` with the compiled step kernels of the Elman sequence op."""
+    J.ready()
+    N, H = h.shape
+    dt = x.dtype
+    relu = nonlinearity == "relu"
+    h = np.ascontiguousarray(h)
+    a = _product(x, w_ih)
+    a += _bias(b_ih, b_hh, 1, H, dt)
+    hw = _product(h, w_hh)
+    rows = np.ones(N, dtype=dt)
+    h1 = np.empty((N, H), dtype=dt)
+    J.rnn_step_forward(a, hw, rows, h, h1, relu)
+
+    def backward(dh: np.ndarray | None, need_dx: bool = True, need_dh: bool = True) -> tuple:
+        d = np.empty((N, H), dtype=dt)
+        if dh is None:
+            d[...] = 0
+        else:
+            dh1 = np.ascontiguousarray(dh, dtype=dt)
+            J.rnn_step_backward(dh1, np.zeros_like(dh1), rows, h1, d, relu)
+        dx = d @ w_ih if need_dx else None
+        dh0 = d @ w_hh if need_dh else None
+        return (dx, dh0, *_weight_grads(d, d, x, h))
+
+    return h1, backward

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._jit import enabled
+from . import _jit_gates as J
 from .common import (
     Backward,
     hidden_weight_grad,
@@ -33,6 +35,8 @@ def rnn_forward(
     Backward, per step: da = delta_h act'(a) (tanh' = 1 - h'^2, relu' = [h' > 0]);
     dh_prev = da W_hh.
     """
+    if enabled() and x.dtype in J.DTYPES:
+        return _rnn_forward_jit(x, h0, w_ih, w_hh, b_ih, b_hh, mask, reverse, nonlinearity)
     T, N, _ = x.shape
     H = w_hh.shape[1]
     dt = x.dtype
@@ -97,6 +101,70 @@ def rnn_forward(
             else:
                 np.matmul(d, w_hh, out=t1)
                 dh += t1
+        dw_hh = hidden_weight_grad(dpre, hprev)
+        dx, dw_ih, db = input_grads(x, dpre, w_ih, need_dx)
+        return dx, (dh if need_dh0 else None), dw_ih, dw_hh, db, db.copy()
+
+    return out, h_n, backward
+
+
+def _rnn_forward_jit(
+    x: np.ndarray,
+    h0: np.ndarray,
+    w_ih: np.ndarray,
+    w_hh: np.ndarray,
+    b_ih: np.ndarray | None,
+    b_hh: np.ndarray | None,
+    mask: np.ndarray | None,
+    reverse: bool,
+    nonlinearity: str,
+) -> tuple[np.ndarray, np.ndarray, Backward]:
+    """:func:`rnn_forward` with compiled step kernels (``_jit_gates.rnn_step_*``)."""
+    J.ready()
+    T, N, F = x.shape
+    H = w_hh.shape[1]
+    dt = x.dtype
+    relu = nonlinearity == "relu"
+    pre = np.matmul(x.reshape(T * N, F), w_ih.T).reshape(T, N, H)
+    if b_ih is not None:
+        pre += b_ih
+    if b_hh is not None:
+        pre += b_hh
+    w_hh_t = np.ascontiguousarray(w_hh.T)
+    hs = np.empty((T + 1, N, H), dtype=dt)
+    order, p, q = steps(T, reverse)
+    hs[T if reverse else 0] = h0
+    rows = np.ones((T, N), dtype=dt) if mask is None else np.ascontiguousarray(mask[:, :, 0])
+    hw = np.empty((N, H), dtype=dt)
+    for t in order:
+        np.matmul(hs[t + p], w_hh_t, out=hw)
+        J.rnn_step_forward(pre[t], hw, rows[t], hs[t + p], hs[t + q], relu)
+    del pre
+    outs, h_n, hprev = state_views(hs, reverse)
+    out = outs if mask is None else outs * mask
+
+    def backward(
+        dout: np.ndarray | None,
+        dh_n: np.ndarray | None,
+        need_dx: bool = True,
+        need_dh0: bool = True,
+    ) -> tuple:
+        dh = np.zeros((N, H), dtype=dt) if dh_n is None else np.array(dh_n, dtype=dt)
+        douts = np.zeros((1, N, H), dtype=dt) if dout is None else np.ascontiguousarray(dout, dt)
+        dpre = np.empty((1, T, N, H), dtype=dt)
+        keep = None if mask is None else 1 - mask
+        tmp = np.empty((N, H), dtype=dt) if mask is not None else None
+        for t in reversed(order):
+            d = dpre[0, t]
+            J.rnn_step_backward(
+                dh, douts[t if dout is not None else 0], rows[t], hs[t + q], d, relu
+            )
+            if mask is None:  # dC/dh_prev = dG W_hh (+ dh where the step was skipped)
+                np.matmul(d, w_hh, out=dh)
+            else:
+                np.matmul(d, w_hh, out=tmp)
+                dh *= keep[t]
+                dh += tmp
         dw_hh = hidden_weight_grad(dpre, hprev)
         dx, dw_ih, db = input_grads(x, dpre, w_ih, need_dx)
         return dx, (dh if need_dh0 else None), dw_ih, dw_hh, db, db.copy()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._jit import enabled
+from . import _jit_gates as J
 from .common import (
     Backward,
     blend,
@@ -40,6 +42,8 @@ def gru_forward(
     dr = dn (W_hn h + b_hn) r (1 - r);  d(W_hn h + b_hn) = dn r;
     dh_prev = delta_h z + [dr, dz, dn r] W_hh.
     """
+    if enabled() and x.dtype in J.DTYPES:
+        return _gru_forward_jit(x, h0, w_ih, w_hh, b_ih, b_hh, mask, reverse)
     T, N, _ = x.shape
     H = w_hh.shape[1]
     dt = x.dtype
@@ -155,5 +159,74 @@ def gru_forward(
         db_hh = np.concatenate([np.matmul(ones, d_rz).reshape(2 * H), ones @ dhn.reshape(-1, H)])
         dx, dw_ih, db_ih = input_grads(x, dgx, w_ih, need_dx)
         return dx, (dh if need_dh0 else None), dw_ih, dw_hh, db_ih, db_hh
+
+    return out, h_n, backward
+
+
+def _gru_forward_jit(
+    x: np.ndarray,
+    h0: np.ndarray,
+    w_ih: np.ndarray,
+    w_hh: np.ndarray,
+    b_ih: np.ndarray | None,
+    b_hh: np.ndarray | None,
+    mask: np.ndarray | None,
+    reverse: bool,
+) -> tuple[np.ndarray, np.ndarray, Backward]:
+    """:func:`gru_forward` with compiled step kernels (same equations, same results).
+
+    Time-major (T, N, 3H) buffers in PyTorch's gate order; per step the GEMM ``h W_hh^T`` then
+    ``_jit_gates.gru_step_forward``; backward ``gru_step_backward`` then the GEMM
+    ``[dr, dz, dn r] W_hh``; weight gradients as 2-D GEMMs over all T*N rows after the loop.
+    """
+    J.ready()
+    T, N, F = x.shape
+    H = w_hh.shape[1]
+    dt = x.dtype
+    pre = np.matmul(x.reshape(T * N, F), w_ih.T).reshape(T, N, 3 * H)
+    if b_ih is not None:
+        pre += b_ih
+    if b_hh is not None:
+        pre[..., : 2 * H] += b_hh[: 2 * H]  # b_hn stays inside r * (W_hn h + b_hn)
+    b_hn = np.zeros(H, dtype=dt) if b_hh is None else np.ascontiguousarray(b_hh[2 * H :])
+    w_hh_t = np.ascontiguousarray(w_hh.T)
+    acts = np.empty((T, N, 3 * H), dtype=dt)  # (r, z, n)
+    hns = np.empty((T, N, H), dtype=dt)  # W_hn h + b_hn of every step
+    hs = np.empty((T + 1, N, H), dtype=dt)
+    order, p, q = steps(T, reverse)
+    hs[T if reverse else 0] = h0
+    rows = np.ones((T, N), dtype=dt) if mask is None else np.ascontiguousarray(mask[:, :, 0])
+    hw = np.empty((N, 3 * H), dtype=dt)
+    for t in order:
+        np.matmul(hs[t + p], w_hh_t, out=hw)
+        J.gru_step_forward(pre[t], hw, b_hn, rows[t], hs[t + p], acts[t], hns[t], hs[t + q])
+    del pre
+    outs, h_n, hprev = state_views(hs, reverse)
+    out = outs if mask is None else outs * mask
+
+    def backward(
+        dout: np.ndarray | None,
+        dh_n: np.ndarray | None,
+        need_dx: bool = True,
+        need_dh0: bool = True,
+    ) -> tuple:
+        dh = np.zeros((N, H), dtype=dt) if dh_n is None else np.array(dh_n, dtype=dt)
+        douts = np.zeros((1, N, H), dtype=dt) if dout is None else np.ascontiguousarray(dout, dt)
+        dgx = np.empty((T, N, 3 * H), dtype=dt)  # dC/d(x-side pre-activations)
+        dgh = np.empty((T, N, 3 * H), dtype=dt)  # dC/d(h W_hh^T + b_hh)
+        tmp = np.empty((N, H), dtype=dt)
+        for t in reversed(order):
+            J.gru_step_backward(
+                dh, douts[t if dout is not None else 0], rows[t], acts[t], hns[t], hs[t + p],
+                dgx[t], dgh[t],
+            )  # fmt: skip
+            np.matmul(dgh[t], w_hh, out=tmp)  # dC/dh_prev = dh' z + dgh W_hh
+            dh += tmp
+        ones = np.ones(T * N, dtype=dt)
+        gx, gh = dgx.reshape(T * N, 3 * H), dgh.reshape(T * N, 3 * H)
+        dw_hh = np.matmul(gh.T, hprev.reshape(T * N, H))
+        dx = np.matmul(gx, w_ih).reshape(T, N, F) if need_dx else None
+        dw_ih = np.matmul(gx.T, x.reshape(T * N, F))
+        return dx, (dh if need_dh0 else None), dw_ih, dw_hh, ones @ gx, ones @ gh
 
     return out, h_n, backward

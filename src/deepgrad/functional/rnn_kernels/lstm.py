@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._jit import enabled
+from . import _jit_gates as J
 from .common import (
     Backward,
     blend,
@@ -48,6 +50,8 @@ def lstm_forward(
     df = dc' c;  dg = dc' i;  through the activations: sigma' = s (1 - s), tanh' = 1 - g^2;
     then dc_prev = dc' f and dh_prev = dG W_hh.
     """
+    if enabled() and x.dtype in J.DTYPES:
+        return _lstm_forward_jit(x, h0, c0, w_ih, w_hh, b_ih, b_hh, mask, reverse)
     T, N, _ = x.shape
     H = w_hh.shape[1]
     dt = x.dtype
@@ -155,6 +159,89 @@ def lstm_forward(
         dx = np.matmul(d2, w_ih_p).reshape(T, N, x.shape[2]) if need_dx else None
         dw_ih = _reorder(np.matmul(d2.T, x.reshape(T * N, x.shape[2])), H)
         db = _reorder(np.matmul(np.ones(T * N, dtype=dt), d2), H)
+        return dx, (dh if need_dh0 else None), dc, dw_ih, dw_hh, db, db.copy()
+
+    return out, h_n, c_n, backward
+
+
+def _lstm_forward_jit(
+    x: np.ndarray,
+    h0: np.ndarray,
+    c0: np.ndarray,
+    w_ih: np.ndarray,
+    w_hh: np.ndarray,
+    b_ih: np.ndarray | None,
+    b_hh: np.ndarray | None,
+    mask: np.ndarray | None,
+    reverse: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Backward]:
+    """:func:`lstm_forward` with compiled step kernels (same equations, same results).
+
+    Time-major (T, N, 4H) gate buffers in PyTorch's gate order. Per step: the GEMM
+    ``h W_hh^T`` in NumPy, then one kernel for the gates and the state update
+    (``_jit_gates.lstm_step_forward``); backward: one kernel for dG and dc_prev, then the GEMM
+    ``dG W_hh``. The weight gradients are 2-D GEMMs over all T*N rows after the loop.
+    """
+    J.ready()
+    T, N, F = x.shape
+    H = w_hh.shape[1]
+    dt = x.dtype
+    # x W_ih^T for all steps; the kernels turn it into the activations (i, f, g, o) in place
+    acts = np.matmul(x.reshape(T * N, F), w_ih.T).reshape(T, N, 4 * H)
+    b = np.zeros(4 * H, dtype=dt)
+    for bias in (b_ih, b_hh):
+        if bias is not None:
+            b += bias
+    w_hh_t = np.ascontiguousarray(w_hh.T)  # (H, 4H): h W_hh^T without a transposed operand
+    hs = np.empty((T + 1, N, H), dtype=dt)
+    cs = np.empty((T + 1, N, H), dtype=dt)
+    tcs = np.empty((T, N, H), dtype=dt)  # tanh(c') of every step
+    order, p, q = steps(T, reverse)
+    hs[T if reverse else 0] = h0
+    cs[T if reverse else 0] = c0
+    rows = np.ones((T, N), dtype=dt) if mask is None else np.ascontiguousarray(mask[:, :, 0])
+    hw = np.empty((N, 4 * H), dtype=dt)
+    for t in order:
+        np.matmul(hs[t + p], w_hh_t, out=hw)
+        J.lstm_step_forward(acts[t], hw, b, rows[t], hs[t + p], cs[t + p], hs[t + q], cs[t + q],
+                            tcs[t])  # fmt: skip
+    outs, h_n, hprev = state_views(hs, reverse)
+    _, c_n, _ = state_views(cs, reverse)
+    out = outs if mask is None else outs * mask  # skipped steps output 0
+
+    def backward(
+        dout: np.ndarray | None,
+        dh_n: np.ndarray | None,
+        dc_n: np.ndarray | None,
+        need_dx: bool = True,
+        need_dh0: bool = True,
+    ) -> tuple:
+        dh = np.zeros((N, H), dtype=dt) if dh_n is None else np.array(dh_n, dtype=dt)
+        dc = np.zeros((N, H), dtype=dt) if dc_n is None else np.array(dc_n, dtype=dt)
+        if dout is None:
+            douts = np.zeros((1, N, H), dtype=dt)
+        else:
+            douts = np.ascontiguousarray(dout, dtype=dt)
+        dgates = np.empty((T, N, 4 * H), dtype=dt)  # dC/d(pre-activation), time-major
+        keep = None if mask is None else 1 - mask
+        tmp = np.empty((N, H), dtype=dt) if mask is not None else None
+        for t in reversed(order):
+            d = dgates[t]
+            J.lstm_step_backward(
+                dh, douts[t if dout is not None else 0], rows[t], acts[t], tcs[t], cs[t + p], dc, d
+            )
+            # carry to step t-1: dC/dh_prev = dG W_hh (+ dh itself where the step was skipped)
+            if mask is None:
+                np.matmul(d, w_hh, out=dh)
+            else:
+                np.matmul(d, w_hh, out=tmp)
+                dh *= keep[t]
+                dh += tmp
+        d2 = dgates.reshape(T * N, 4 * H)
+        dw_hh = np.matmul(d2.T, hprev.reshape(T * N, H))
+        dx = np.matmul(d2, w_ih).reshape(T, N, F) if need_dx else None
+        dw_ih = np.matmul(d2.T, x.reshape(T * N, F))
+        db = np.matmul(np.ones(T * N, dtype=dt), d2)
         return dx, (dh if need_dh0 else None), dc, dw_ih, dw_hh, db, db.copy()
 
     return out, h_n, c_n, backward
