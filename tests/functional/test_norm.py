@@ -280,7 +280,8 @@ def _same_memory_order(a, b):
 
 LAYOUT_CASES = [((3, 4, 5, 6), lay) for lay in ("nchw", "nhwc", "hnwc_gaps", "nchw_gaps", "other")]
 LAYOUT_CASES += [((6, 4), "nchw"), ((5, 4, 7), "nchw"), ((5, 4, 7), "nhwc"), ((4, 1, 3, 3), "nhwc"),
-                 ((1, 3, 4, 4), "hnwc_gaps"), ((2, 3, 37, 35), "nchw")]  # fmt: skip
+                 ((1, 3, 4, 4), "hnwc_gaps"), ((2, 3, 37, 35), "nchw"), ((5, 3, 1, 1), "nhwc"),
+                 ((5, 3, 1, 1), "nchw")]  # fmt: skip
 
 
 @pytest.mark.parametrize("delta_layout", ["same", "nchw"])
@@ -342,6 +343,15 @@ def test_batch_norm_constant_channel(jit):
     dg_fn, torch_fn, _ = _bn_pair(x.shape, "wb", True)
     check(dg_fn, torch_fn, [_arrange(x, "nhwc"), randn(3, seed=2), randn(3, seed=3)],
           rtol=1e-4, atol=1e-4, gradcheck=False)  # fmt: skip
+
+
+def test_compiled_backward_keeps_the_input_dtype(jit):
+    """A float64 delta for a float32 input still gives float32 gradients."""
+    x = dg.Tensor(_arrange(randn(4, 3, 5, 5, seed=1), "nhwc"), requires_grad=True)
+    w = dg.Tensor(randn(3, seed=2), requires_grad=True)
+    out = batch_norm(x, None, None, w, None, training=True)
+    gx, gw = out._backward(randn(4, 3, 5, 5, seed=3).astype(np.float64))
+    assert gx.dtype == gw.dtype == np.float32
 
 
 @pytest.mark.parametrize("layout", ["nhwc", "nchw"])

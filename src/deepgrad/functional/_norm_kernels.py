@@ -168,10 +168,6 @@ def _twice(fn):
     return jit(ser), jit(parallel=True)(fn)
 
 
-def _blocks(rows: int, nb: int, b: int) -> tuple[int, int]:
-    return rows * b // nb, rows * (b + 1) // nb
-
-
 def _cl_stats(x, xs, dims, c, k, nb, s1, s2):
     """s1[b, ch] = sum (x - k), s2[b, ch] = sum (x - k)^2 over row block b (channels-last)."""
     d0, d1, d2 = dims

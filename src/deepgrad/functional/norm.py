@@ -138,6 +138,8 @@ def batch_norm(
 
     and in evaluation mode dC/dx = delta * gamma * inv_std. Both modes: dC/dgamma =
     sum(delta * xhat), dC/dbeta = sum(delta). Channels-last memory is kept in the output.
+    Large float32/float64 inputs in channels-last or NCHW memory take a compiled path (the
+    same equations, statistics in float64; see :func:`_batch_norm_compiled`).
     """
     op = "batch_norm"
     x = _float_input(input, op, 2)
@@ -196,7 +198,7 @@ def batch_norm(
         xhat = None
 
     def backward(delta: np.ndarray) -> tuple:
-        d3 = _to3(delta, cl)
+        d3 = _to3(delta.astype(dt, copy=False), cl)
         want_w = weight is not None and weight.requires_grad
         want_b = bias is not None and bias.requires_grad
         xh = xhat
@@ -257,6 +259,7 @@ def _batch_norm_compiled(input, weight, bias, lay, w, b, rm, rv, training, momen
     out = K.affine(x, lay, mu, k, beta)
 
     def backward(delta: np.ndarray) -> tuple:
+        delta = delta.astype(dt, copy=False)
         want_w = weight is not None and weight.requires_grad
         want_b = bias is not None and bias.requires_grad
         gx = gw = gb = None
