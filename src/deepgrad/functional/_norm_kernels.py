@@ -35,10 +35,12 @@ FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 # fewest elements for the compiled path: below, its ~0.1 ms of Python-side set-up per
 # forward + backward loses to NumPy (measured break-even: (64, 1024) float32; tests lower it)
 MIN_SIZE = 1 << 16
-# Threads. The parallel kernels (prange over row blocks or channels) are ~1.5x faster on a
-# quiet machine (4 BN layers of the CNN benchmark, train forward 4.4 -> 2.9 ms min), but when
-# the other core is busy each pass waits for a descheduled worker: median 4.8 -> 62 ms in the
-# same interleaved run. Off by default; PARALLEL_MIN is the smallest input they would take.
+# Threads. The parallel kernels (prange over row blocks or channels) are ~1.5x faster alone
+# (4 BN layers of the CNN benchmark, train forward+backward 8.2 -> 5.0 ms min), but inside the
+# training step they slow it down (whole step 96 -> 138 ms min, 30 interleaved rounds: Numba's
+# idle workers spin on the cores the convolution's threads need), and when the other core is
+# busy each pass waits for a descheduled worker (4 BN layers: 4.8 -> 62 ms median). Off;
+# PARALLEL_MIN is the smallest input they would take when switched on.
 PARALLEL = False
 PARALLEL_MIN = 1 << 20
 BLOCKS = 8  # row blocks of the parallel reductions (partial sums merged in float64)
