@@ -130,7 +130,7 @@ def _rnn_forward_jit(
         pre += b_ih
     if b_hh is not None:
         pre += b_hh
-    w_hh_t = np.ascontiguousarray(w_hh.T)
+    w_hh_t = J.transposed(w_hh)
     hs = np.empty((T + 1, N, H), dtype=dt)
     order, p, q = steps(T, reverse)
     hs[T if reverse else 0] = h0
