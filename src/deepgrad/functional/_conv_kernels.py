@@ -76,19 +76,19 @@ class ConvGeometry:
     dw: int
     groups: int
 
-    @property
+    @cached_property
     def ho(self) -> int:
         return (self.h + self.pt + self.pb - self.dh * (self.kh - 1) - 1) // self.sh + 1
 
-    @property
+    @cached_property
     def wo(self) -> int:
         return (self.w + self.pl + self.pr - self.dw * (self.kw - 1) - 1) // self.sw + 1
 
-    @property
+    @cached_property
     def cg(self) -> int:
         return self.c // self.groups
 
-    @property
+    @cached_property
     def og(self) -> int:
         return self.o // self.groups
 
@@ -101,23 +101,23 @@ class ConvGeometry:
     def gw(self) -> int:
         return max(self.pl, self.pr, self.wo - self.w, 0)
 
-    @property
+    @cached_property
     def row(self) -> int:
         return self.w + self.gw
 
-    @property
+    @cached_property
     def span(self) -> int:
         return self.n * self.row
 
-    @property
+    @cached_property
     def lines(self) -> int:
         return self.h + self.gh
 
-    @property
+    @cached_property
     def base(self) -> int:
         return self.pt * self.span + self.pl
 
-    @property
+    @cached_property
     def rows(self) -> int:
         return self.base + self.lines * self.span
 
@@ -130,8 +130,8 @@ class ConvGeometry:
             for b in range(self.kw)
         ]
 
-    @cached_property
-    def fast(self) -> bool:
+    @property
+    def fast(self) -> bool:  # not cached: tests switch the module's settings (geometries are)
         return (
             HAVE_CBLAS
             and not FORCE_GENERAL
@@ -140,7 +140,7 @@ class ConvGeometry:
         )
 
     # fast path: the output grid and the phase buffers ---------------------------------
-    @property
+    @cached_property
     def phased(self) -> bool:
         return self.sh > 1 or self.sw > 1
 
@@ -153,26 +153,40 @@ class ConvGeometry:
     def qw(self) -> int:
         return -(-((self.wo - 1) * self.sw + self.dw * (self.kw - 1) + 1) // self.sw)
 
-    @property
+    @cached_property
     def grid_lines(self) -> int:
         return self.qh if self.phased else self.lines
 
-    @property
+    @cached_property
     def grid_row(self) -> int:
         return self.qw if self.phased else self.row
 
-    @property
+    @cached_property
     def grid_span(self) -> int:
         return self.n * self.grid_row
 
-    @property
+    @cached_property
     def phase_rows(self) -> int:
         return self.grid_lines * self.grid_span if self.phased else self.rows
 
-    @property
+    @cached_property
     def m(self) -> int:
         """Rows of the fast path's output grid (the last valid output position + 1)."""
         return (self.ho - 1) * self.grid_span + (self.n - 1) * self.grid_row + self.wo
+
+    @cached_property
+    def tap_plan(self) -> list[tuple[int, int, int, int, int, int, int]]:
+        """Per (group, tap) GEMM of the fast path, as buffer rows/columns: (tap index t,
+        first, last + 1 input channel, first, last + 1 output channel, row offset of the tap
+        in the phase buffers (phase * phase_rows + shift), first row of W_ab in the
+        (kh*kw*o, cg) weights)."""
+        plan = []
+        for gi in range(self.groups):
+            c0, o0 = gi * self.cg, gi * self.og
+            for t, (_, _, p, s) in enumerate(self.taps):
+                xr, wr = p * self.phase_rows + s, t * self.o + o0
+                plan.append((t, c0, c0 + self.cg, o0, o0 + self.og, xr, wr))
+        return plan
 
     @cached_property
     def taps(self) -> list[tuple[int, int, int, int]]:

@@ -21,7 +21,6 @@ no OpenBLAS threading of the long-inner-dimension weight-gradient products.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -97,12 +96,6 @@ def prepare_delta(delta: np.ndarray, g: ConvGeometry) -> np.ndarray:
     return grid
 
 
-def _groups(g: ConvGeometry) -> Iterator[tuple[int, int, int, int]]:
-    """(first, last + 1 input channel, first, last + 1 output channel) of each group."""
-    for gi in range(g.groups):
-        yield gi * g.cg, (gi + 1) * g.cg, gi * g.og, (gi + 1) * g.og
-
-
 def _buffers(a: np.ndarray, wt: np.ndarray, c: np.ndarray) -> tuple[Buffer, Buffer, Buffer]:
     """Rows-by-channels buffers: ``a`` and ``c`` as (phases * rows, channels) and the weights
     (kh, kw, o, cg) as (kh * kw * o, cg), so tap t's W_ab is rows [t*o, (t+1)*o)."""
@@ -120,23 +113,23 @@ def forward(xq: np.ndarray, wt: np.ndarray, b: np.ndarray | None, g: ConvGeometr
     """
     out = np.empty((g.grid_lines * g.grid_span, g.o), dtype=xq.dtype)
     X, W, O = _buffers(xq, wt, out)
-    rp = xq.shape[1]  # rows per phase
+    plan = g.tap_plan
+    beta0 = 0.0 if b is None else 1.0
 
     def rows(r0: int, r1: int) -> None:  # output rows [r0, r1)
         if b is not None:
             out[r0:r1] = b
-        for c0, c1, o0, o1 in _groups(g):
-            for t, (_, _, p, s) in enumerate(g.taps):
-                gemm_blocks(
-                    X,
-                    (p * rp + s + r0, p * rp + s + r1, c0, c1),
-                    W,
-                    (t * g.o + o0, t * g.o + o1, 0, g.cg),
-                    O,
-                    (r0, r1, o0, o1),
-                    trans_b=True,
-                    beta=0.0 if (t == 0 and b is None) else 1.0,
-                )
+        for t, c0, c1, o0, o1, xr, wr in plan:
+            gemm_blocks(
+                X,
+                (xr + r0, xr + r1, c0, c1),
+                W,
+                (wr, wr + o1 - o0, 0, c1 - c0),
+                O,
+                (r0, r1, o0, o1),
+                trans_b=True,
+                beta=beta0 if t == 0 else 1.0,
+            )
 
     split_rows(rows, g.m)
     v = out.reshape(g.grid_lines, g.n, g.grid_row, g.o)[: g.ho, :, : g.wo]
@@ -149,22 +142,23 @@ def input_grad(grid: np.ndarray, wt: np.ndarray, g: ConvGeometry) -> np.ndarray:
     dxq = np.empty((g.sh * g.sw, g.phase_rows, g.c), dtype=grid.dtype)
 
     G, W, D = _buffers(grid, wt, dxq)
+    plan = g.tap_plan
     rp = g.phase_rows
 
     def rows(r0: int, r1: int) -> None:  # input-buffer rows [r0, r1) of every phase
         dxq[:, r0:r1] = 0
-        for c0, c1, o0, o1 in _groups(g):
-            for t, (_, _, p, s) in enumerate(g.taps):
-                lo, hi = max(r0, s), min(r1, s + m)  # rows this tap writes inside the block
-                if lo < hi:
-                    gemm_blocks(
-                        G,
-                        (lo - s, hi - s, o0, o1),
-                        W,
-                        (t * g.o + o0, t * g.o + o1, 0, g.cg),
-                        D,
-                        (p * rp + lo, p * rp + hi, c0, c1),
-                    )
+        for _, c0, c1, o0, o1, xr, wr in plan:
+            p, s = divmod(xr, rp)  # the tap's phase and row shift
+            lo, hi = max(r0, s), min(r1, s + m)  # rows this tap writes inside the block
+            if lo < hi:
+                gemm_blocks(
+                    G,
+                    (lo - s, hi - s, o0, o1),
+                    W,
+                    (wr, wr + o1 - o0, 0, c1 - c0),
+                    D,
+                    (p * rp + lo, p * rp + hi, c0, c1),
+                )
 
     split_rows(rows, g.phase_rows)
     if not g.phased:
@@ -193,7 +187,7 @@ def weight_grad(
     same pass over the blocks."""
 
     X, G = Buffer(xq.reshape(-1, g.c)), Buffer(grid)
-    rp = xq.shape[1]
+    plan = g.tap_plan
 
     def rows(r0: int, r1: int) -> tuple[np.ndarray, np.ndarray | None]:
         gwt = np.zeros((g.kh, g.kw, g.o, g.cg), dtype=xq.dtype)
@@ -202,17 +196,16 @@ def weight_grad(
         ones = np.ones(min(WEIGHT_BLOCK, r1 - r0), dtype=xq.dtype)
         for q0 in range(r0, r1, WEIGHT_BLOCK):
             q1 = min(q0 + WEIGHT_BLOCK, r1)
-            for c0, c1, o0, o1 in _groups(g):
-                for t, (_, _, p, s) in enumerate(g.taps):
-                    gemm_blocks(
-                        G,
-                        (q0, q1, o0, o1),
-                        X,
-                        (p * rp + s + q0, p * rp + s + q1, c0, c1),
-                        GW,
-                        (t * g.o + o0, t * g.o + o1, 0, g.cg),
-                        trans_a=True,
-                    )
+            for _, c0, c1, o0, o1, xr, wr in plan:
+                gemm_blocks(
+                    G,
+                    (q0, q1, o0, o1),
+                    X,
+                    (xr + q0, xr + q1, c0, c1),
+                    GW,
+                    (wr, wr + o1 - o0, 0, c1 - c0),
+                    trans_a=True,
+                )
             if gb is not None:
                 gb += ones[: q1 - q0] @ grid[q0:q1]
         return gwt, gb

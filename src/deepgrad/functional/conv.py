@@ -9,6 +9,7 @@ shared weight are summed. The array kernels are in ``_conv_kernels.py``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -71,6 +72,23 @@ def _geometry(
     dilation: IntPair,
     groups: int,
 ) -> K.ConvGeometry:
+    """:func:`_new_geometry`, cached: a layer called again with the same shapes reuses its
+    geometry and everything derived from it (Python work that batch-1 inference notices)."""
+    try:
+        return _cached_geometry(op, x_shape, w_shape, stride, padding, dilation, groups)
+    except TypeError:  # unhashable arguments (lists): no caching
+        return _new_geometry(op, x_shape, w_shape, stride, padding, dilation, groups)
+
+
+def _new_geometry(
+    op: str,
+    x_shape: tuple[int, ...],
+    w_shape: tuple[int, ...],
+    stride: IntPair,
+    padding: IntPair | str,
+    dilation: IntPair,
+    groups: int,
+) -> K.ConvGeometry:
     """Validate a conv2d call on shapes (n, c, h, w) and (o, c/groups, kh, kw)."""
     _check_ranks(op, x_shape, w_shape, groups, "(out, in/groups, kH, kW)")
     n, c, h, w = x_shape
@@ -119,6 +137,9 @@ def _geometry(
             f"shape {w_shape}, padding {padding!r}, dilation {dilation!r})"
         )
     return g
+
+
+_cached_geometry = functools.lru_cache(maxsize=512)(_new_geometry)
 
 
 def _check_bias(op: str, bias: Tensor | None, channels: int) -> np.ndarray | None:
