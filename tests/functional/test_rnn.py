@@ -426,3 +426,17 @@ def _tanh_kernel_f32(x, out):
     for k in range(x.shape[0]):
         out[k] = gate_tanh(x[k])
     return out
+
+
+@pytest.mark.parametrize("shape", [(2048, 512), (37, 5), (1, 9)])
+def test_compiled_transposed_copy(jit, shape):
+    """The blocked transposing copy used for W_hh^T (row counts not a multiple of 8 too)."""
+    if not jit:
+        pytest.skip("compiled kernels only")
+    from deepgrad.functional.rnn_kernels._jit_layout import transposed
+
+    a = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    for src in (a, a[:, ::-1]):  # contiguous and a strided view
+        t = transposed(src)
+        assert t.flags.c_contiguous and t.dtype == np.float32
+        np.testing.assert_array_equal(t, src.T)

@@ -40,7 +40,6 @@ __all__ = [
     "gru_step_backward",
     "rnn_step_forward",
     "rnn_step_backward",
-    "transposed",
 ]
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))  # the dtypes the kernels are used for
@@ -298,28 +297,3 @@ def rnn_step_backward(dh, dout, m, h1, dg, relu):  # noqa: ANN001, ANN201
             for j in range(H):
                 v = hq[j]
                 gn[j] = (dhn[j] + don[j]) * (one - v * v)
-
-
-# ------------------------------------------------------------------------------- transpose
-
-
-@jit
-def transpose_into(a, out):  # noqa: ANN001, ANN201
-    """out = a^T for a 2-D a (out C-contiguous). Blocks of 8 source rows: each column of the
-    block is a short contiguous write, and 8 rows a power-of-two stride apart still fit in the
-    cache's ways (NumPy's transposing copy of a (2048, 512) float32 matrix: 3.2 ms; this:
-    0.9 ms)."""
-    R, C = a.shape
-    for r0 in range(0, R, 8):
-        r1 = min(r0 + 8, R)
-        for c in range(C):
-            o = out[c]
-            for r in range(r0, r1):
-                o[r] = a[r, c]
-
-
-def transposed(a: np.ndarray) -> np.ndarray:
-    """A C-contiguous copy of a 2-D array's transpose (:func:`transpose_into`)."""
-    out = np.empty((a.shape[1], a.shape[0]), dtype=a.dtype)
-    transpose_into(a, out)
-    return out

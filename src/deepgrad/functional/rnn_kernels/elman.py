@@ -6,6 +6,7 @@ import numpy as np
 
 from ..._jit import enabled
 from . import _jit_gates as J
+from ._jit_layout import transposed
 from .common import (
     Backward,
     hidden_weight_grad,
@@ -130,7 +131,7 @@ def _rnn_forward_jit(
         pre += b_ih
     if b_hh is not None:
         pre += b_hh
-    w_hh_t = J.transposed(w_hh)
+    w_hh_t = transposed(w_hh)
     hs = np.empty((T + 1, N, H), dtype=dt)
     order, p, q = steps(T, reverse)
     hs[T if reverse else 0] = h0

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..._jit import enabled
 from . import _jit_gates as J
+from ._jit_layout import transposed
 from .common import (
     Backward,
     blend,
@@ -189,7 +190,7 @@ def _gru_forward_jit(
     if b_hh is not None:
         pre[..., : 2 * H] += b_hh[: 2 * H]  # b_hn stays inside r * (W_hn h + b_hn)
     b_hn = np.zeros(H, dtype=dt) if b_hh is None else np.ascontiguousarray(b_hh[2 * H :])
-    w_hh_t = J.transposed(w_hh)
+    w_hh_t = transposed(w_hh)
     acts = np.empty((T, N, 3 * H), dtype=dt)  # (r, z, n)
     hns = np.empty((T, N, H), dtype=dt)  # W_hn h + b_hn of every step
     hs = np.empty((T + 1, N, H), dtype=dt)

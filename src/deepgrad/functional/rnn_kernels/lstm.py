@@ -6,6 +6,7 @@ import numpy as np
 
 from ..._jit import enabled
 from . import _jit_gates as J
+from ._jit_layout import transposed
 from .common import (
     Backward,
     blend,
@@ -192,7 +193,7 @@ def _lstm_forward_jit(
     for bias in (b_ih, b_hh):
         if bias is not None:
             b += bias
-    w_hh_t = J.transposed(w_hh)  # (H, 4H): h W_hh^T without a transposed operand
+    w_hh_t = transposed(w_hh)  # (H, 4H): h W_hh^T without a transposed operand
     hs = np.empty((T + 1, N, H), dtype=dt)
     cs = np.empty((T + 1, N, H), dtype=dt)
     tcs = np.empty((T, N, H), dtype=dt)  # tanh(c') of every step
