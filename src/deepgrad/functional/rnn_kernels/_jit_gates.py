@@ -292,7 +292,8 @@ def rnn_step_backward(dh, dout, m, h1, dg, relu):  # noqa: ANN001, ANN201
                 gn[j] = zero
         elif relu:
             for j in range(H):
-                gn[j] = dhn[j] + don[j] if hq[j] > zero else zero
+                d = dhn[j] + don[j]  # loaded outside the select: a select of loads
+                gn[j] = d if hq[j] > zero else zero  # would stop the vectorizer
         else:
             for j in range(H):
                 v = hq[j]
