@@ -20,6 +20,13 @@ BPTT) written right beside the forward. What makes them fast:
   kernel to (i, f, o, g) so that the three sigmoid gates come first;
 * preallocated buffers updated in place (``out=``), float32 kept throughout.
 
+With the JIT on (``deepgrad._jit``; float32/float64) each sequence kernel runs a compiled path
+instead, with the same equations and results: time-major (T, N, G*H) gate rows in PyTorch's
+gate order, per step the GEMM ``h W_hh^T`` in NumPy (``W_hh^T`` copied once per call,
+``_jit_layout.py``) and ONE compiled kernel for the gates and the state update, and in backward
+one kernel for the gate gradients dG (and dc_prev) before the GEMM ``dG W_hh``
+(``_jit_gates.py``). The cells use the same kernels at batch 1.
+
 Shapes: ``x`` (T, N, F), states (N, H), ``w_ih`` (G*H, F), ``w_hh`` (G*H, H), biases (G*H,),
 with PyTorch's gate order (LSTM i, f, g, o; GRU r, z, n). ``mask`` is None or (T, N, 1) of 0/1
 in x's dtype: where it is 0 the step is skipped, the state carried over unchanged and the
