@@ -22,6 +22,7 @@ def path(request, monkeypatch):
     channel count) and on im2col."""
     monkeypatch.setattr(K, "FORCE_GENERAL", request.param == "general")
     monkeypatch.setattr(K, "FAST_MIN_CHANNELS", 1)
+    monkeypatch.setattr(K, "FAST_MIN_POSITIONS", 0)
     return request.param
 
 
@@ -125,6 +126,7 @@ def test_conv2d_without_cblas(monkeypatch, mode):
     """The NumPy fallbacks: gemm through np.matmul, and the im2col path chosen without cblas."""
     monkeypatch.setattr(_gemm, "_BLAS", None)
     monkeypatch.setattr(K, "FAST_MIN_CHANNELS", 1)
+    monkeypatch.setattr(K, "FAST_MIN_POSITIONS", 0)
     if mode == "no-cblas":
         monkeypatch.setattr(K, "HAVE_CBLAS", False)
     else:
@@ -158,6 +160,7 @@ def test_conv_row_blocks_on_worker_threads(monkeypatch, workers):
     monkeypatch.setattr(_gemm, "MIN_SPLIT_ROWS", 1)
     monkeypatch.setattr(_gemm, "blas_threads", lambda: workers)
     monkeypatch.setattr(K, "FAST_MIN_CHANNELS", 1)
+    monkeypatch.setattr(K, "FAST_MIN_POSITIONS", 0)
     calls = []
     real = T.split_rows
     monkeypatch.setattr(T, "split_rows", lambda fn, n: calls.append(n) or real(fn, n))
@@ -190,6 +193,7 @@ def test_conv_small_blocks_and_bias_in_the_weight_pass(monkeypatch, general):
     monkeypatch.setattr(T, "WEIGHT_BLOCK", 7)
     monkeypatch.setattr(K, "FORCE_GENERAL", general)
     monkeypatch.setattr(K, "FAST_MIN_CHANNELS", 1)
+    monkeypatch.setattr(K, "FAST_MIN_POSITIONS", 0)
     for xs, ws, kw in (CONV2D[1], CONV2D[4], CONV2D[10]):
         check(
             lambda x, w, b, kw=kw: F.conv2d(x, w, b, **kw),
@@ -383,3 +387,21 @@ def test_torch_agrees_on_error_cases():
         TF.conv2d(torch.zeros(1, 2, 4, 4), torch.zeros(3, 2, 5, 5))
     with pytest.raises(RuntimeError):
         TF.conv2d(torch.zeros(1, 4, 5, 5), torch.zeros(6, 1, 3, 3), groups=3)
+
+
+def test_few_positions_take_one_im2col_gemm(monkeypatch):
+    """Below FAST_MIN_POSITIONS output positions (a batch-1 16x16 map) the conv runs as one
+    im2col GEMM; from there on, as tap GEMMs. Both agree with torch."""
+    if not _gemm.HAVE_CBLAS:
+        pytest.skip("no cblas: the fast path is off anyway")
+    calls = []
+    real = T.gemm_blocks
+    monkeypatch.setattr(T, "gemm_blocks", lambda *a, **k: calls.append(1) or real(*a, **k))
+    for side, taps in ((16, 0), (32, 9)):
+        calls.clear()
+        assert (side * side >= K.FAST_MIN_POSITIONS) == bool(taps)
+        x, w = randn(1, 32, side, side, seed=1), randn(16, 32, 3, 3, seed=2)
+        got = F.conv2d(dg.tensor(x), dg.tensor(w), padding=1).data
+        want = TF.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1).numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+        assert len(calls) == taps

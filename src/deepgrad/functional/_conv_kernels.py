@@ -53,6 +53,9 @@ FORCE_GENERAL = False
 # fewest input channels (per group) for the fast path: a GEMM per tap with a tiny K loses to
 # one im2col GEMM (measured: c=3 weight gradient 2.5x slower per tap); tests lower it
 FAST_MIN_CHANNELS = 16
+# fewest output positions for the fast path: below, one im2col GEMM with a long inner
+# dimension beats kh*kw short ones (batch-1 16x16 maps; tests lower it)
+FAST_MIN_POSITIONS = 512
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,7 @@ class ConvGeometry:
             and not FORCE_GENERAL
             and self.cg >= FAST_MIN_CHANNELS
             and (self.groups == 1 or self.og >= 8)
+            and self.n * self.ho * self.wo >= FAST_MIN_POSITIONS
         )
 
     # fast path: the output grid and the phase buffers ---------------------------------
