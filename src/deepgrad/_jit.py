@@ -31,7 +31,10 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["jit", "enabled", "ENABLED"]
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+__all__ = ["jit", "enabled", "flat", "ENABLED"]
 
 ENABLED: bool = os.environ.get("DEEPGRAD_NO_JIT", "") in ("", "0")
 _FOUND: bool | None = None
@@ -76,3 +79,16 @@ def jit(fn: Callable[..., Any] | None = None, *, parallel: bool = False) -> Any:
     if fn is None:
         return lambda f: _Kernel(f, parallel)
     return _Kernel(fn, parallel)
+
+
+def flat(a: np.ndarray, writeable: bool = False) -> np.ndarray:
+    """A 1-D unit-stride view of the memory from ``a``'s first element to its last (kernels
+    index it with ``a``'s element strides), read-only unless asked: one compiled signature
+    whether or not ``a`` itself is writeable. ``a`` must have non-negative strides."""
+    span = 1 + sum((n - 1) * s for n, s in zip(a.shape, a.strides, strict=True)) // a.itemsize
+    if span == a.size:  # no gaps: ravel in memory order is a view (and cheaper than as_strided)
+        v = a.ravel(order="K")
+        if np.may_share_memory(v, a):
+            v.flags.writeable = writeable
+            return v
+    return as_strided(a, shape=(span,), strides=(a.itemsize,), writeable=writeable)

@@ -5,24 +5,11 @@ convolution's gapped (H, N, W, C) output)."""
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from .. import _jit
 
 RELU_JIT_MIN = 1 << 16  # fewest elements for the compiled relu (below, NumPy is as fast)
 _NONNEG = 0x7FFFFFFFFFFFFFFF  # index mask: no negative-index test, the loops vectorize
-
-
-def _flat(a: np.ndarray, writeable: bool = False) -> np.ndarray:
-    """A 1-D unit-stride view of the memory from ``a``'s first element to its last (read-only
-    unless asked: one compiled signature whether or not ``a`` is writeable)."""
-    span = 1 + sum((n - 1) * s for n, s in zip(a.shape, a.strides, strict=True)) // a.itemsize
-    if span == a.size:  # no gaps: ravel in memory order is a view (and cheaper than as_strided)
-        v = a.ravel(order="K")
-        if np.may_share_memory(v, a):
-            v.flags.writeable = writeable
-            return v
-    return as_strided(a, shape=(span,), strides=(a.itemsize,), writeable=writeable)
 
 
 def _relu_runs(*arrays: np.ndarray) -> tuple[tuple[int, int, int], list] | None:

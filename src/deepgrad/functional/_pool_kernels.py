@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .._jit import jit
+from .._jit import flat, jit
 
 __all__ = ["FLOATS", "MAX_TAPS", "fits", "empty_like_order", "forward", "tap_view", "backward"]
 
@@ -37,18 +37,6 @@ def fits(a: np.ndarray) -> bool:
     return (
         a.dtype in FLOATS and a.size > 0 and all(s >= 0 and s % a.itemsize == 0 for s in a.strides)
     )
-
-
-def flat(a: np.ndarray, writeable: bool = False) -> np.ndarray:
-    """A 1-D unit-stride view of the memory from ``a``'s first element to its last, read-only
-    unless asked (one compiled signature whether or not ``a`` itself is writeable)."""
-    span = 1 + sum((n - 1) * s for n, s in zip(a.shape, a.strides, strict=True)) // a.itemsize
-    if span == a.size:  # no gaps: ravel in memory order is a view (and cheaper than as_strided)
-        v = a.ravel(order="K")
-        if np.may_share_memory(v, a):
-            v.flags.writeable = writeable
-            return v
-    return as_strided(a, shape=(span,), strides=(a.itemsize,), writeable=writeable)
 
 
 def strides(a: np.ndarray) -> tuple[int, ...]:

@@ -16,10 +16,10 @@ import numpy as np
 from numpy.polynomial import chebyshev as _cheb
 
 from .. import _jit
+from .._jit import flat as _flat
 from ..tensor import Tensor, make_result
 from ._activation_kernels import (  # noqa: F401  (tests switch these here)
     RELU_JIT_MIN,
-    _flat,
     _relu_backward,
     _relu_forward,
     _relu_runs,
