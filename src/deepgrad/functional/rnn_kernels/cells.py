@@ -18,7 +18,7 @@ import numpy as np
 
 from ..._jit import enabled
 from . import _jit_gates as J
-from .common import Backward
+from .common import Backward, bias_sum
 
 
 def _sigmoid_(a: np.ndarray) -> None:
@@ -192,15 +192,6 @@ def _product(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.matmul(w, x[0])[None]
 
 
-def _bias(b_ih: np.ndarray | None, b_hh: np.ndarray | None, G: int, H: int, dt: np.dtype):
-    """b_ih + b_hh (zeros where absent), one (G*H,) vector."""
-    b = np.zeros(G * H, dtype=dt)
-    for bias in (b_ih, b_hh):
-        if bias is not None:
-            b += bias
-    return b
-
-
 def _lstm_cell_jit(
     x: np.ndarray,
     h: np.ndarray,
@@ -219,7 +210,7 @@ def _lstm_cell_jit(
     hw = _product(h, w_hh)
     rows = np.ones(N, dtype=dt)
     h1, c1, tc = np.empty((3, N, H), dtype=dt)
-    J.lstm_step_forward(act, hw, _bias(b_ih, b_hh, 4, H, dt), rows, h, c, h1, c1, tc)
+    J.lstm_step_forward(act, hw, bias_sum(b_ih, b_hh, 4 * H, dt), rows, h, c, h1, c1, tc)
 
     def backward(
         dh: np.ndarray | None, dc: np.ndarray | None, need_dx: bool = True, need_dh: bool = True
@@ -287,7 +278,7 @@ def _rnn_cell_jit(
     relu = nonlinearity == "relu"
     h = np.ascontiguousarray(h)
     a = _product(x, w_ih)
-    a += _bias(b_ih, b_hh, 1, H, dt)
+    a += bias_sum(b_ih, b_hh, H, dt)
     hw = _product(h, w_hh)
     rows = np.ones(N, dtype=dt)
     h1 = np.empty((N, H), dtype=dt)

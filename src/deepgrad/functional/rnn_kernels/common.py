@@ -82,3 +82,27 @@ def blend(s: np.ndarray, prev: int, new: int, m: np.ndarray, tmp: np.ndarray) ->
     np.subtract(s[new], s[prev], out=tmp)
     tmp *= m
     np.add(s[prev], tmp, out=s[new])
+
+
+def bias_sum(b_ih: np.ndarray | None, b_hh: np.ndarray | None, size: int, dt: np.dtype):
+    """b_ih + b_hh (zeros where absent), one (size,) vector."""
+    b = np.zeros(size, dtype=dt)
+    for bias in (b_ih, b_hh):
+        if bias is not None:
+            b += bias
+    return b
+
+
+def step_rows(mask: np.ndarray | None, T: int, N: int, dt: np.dtype) -> np.ndarray:
+    """(T, N) per-step row weights for the compiled step kernels: 1, or the mask (0 = skipped)."""
+    return np.ones((T, N), dtype=dt) if mask is None else np.ascontiguousarray(mask[:, :, 0])
+
+
+def incoming(
+    dout: np.ndarray | None, dh_n: np.ndarray | None, N: int, H: int, dt: np.dtype
+) -> tuple[np.ndarray, np.ndarray]:
+    """(douts, dh): the deltas arriving at the outputs ((1, N, H) zeros when None) and at the
+    last hidden state (a private copy, updated in place by backpropagation through time)."""
+    dh = np.zeros((N, H), dtype=dt) if dh_n is None else np.array(dh_n, dtype=dt)
+    douts = np.zeros((1, N, H), dtype=dt) if dout is None else np.ascontiguousarray(dout, dt)
+    return douts, dh

@@ -10,10 +10,12 @@ from ._jit_layout import transposed
 from .common import (
     Backward,
     hidden_weight_grad,
+    incoming,
     input_gemm,
     input_grads,
     split_delta,
     state_views,
+    step_rows,
     steps,
 )
 
@@ -135,7 +137,7 @@ def _rnn_forward_jit(
     hs = np.empty((T + 1, N, H), dtype=dt)
     order, p, q = steps(T, reverse)
     hs[T if reverse else 0] = h0
-    rows = np.ones((T, N), dtype=dt) if mask is None else np.ascontiguousarray(mask[:, :, 0])
+    rows = step_rows(mask, T, N, dt)
     hw = np.empty((N, H), dtype=dt)
     for t in order:
         np.matmul(hs[t + p], w_hh_t, out=hw)
@@ -150,8 +152,7 @@ def _rnn_forward_jit(
         need_dx: bool = True,
         need_dh0: bool = True,
     ) -> tuple:
-        dh = np.zeros((N, H), dtype=dt) if dh_n is None else np.array(dh_n, dtype=dt)
-        douts = np.zeros((1, N, H), dtype=dt) if dout is None else np.ascontiguousarray(dout, dt)
+        douts, dh = incoming(dout, dh_n, N, H, dt)
         dpre = np.empty((1, T, N, H), dtype=dt)
         keep = None if mask is None else 1 - mask
         tmp = np.empty((N, H), dtype=dt) if mask is not None else None

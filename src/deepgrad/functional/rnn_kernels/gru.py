@@ -11,10 +11,12 @@ from .common import (
     Backward,
     blend,
     gate_blocks,
+    incoming,
     input_gemm,
     input_grads,
     split_delta,
     state_views,
+    step_rows,
     steps,
 )
 
@@ -196,7 +198,7 @@ def _gru_forward_jit(
     hs = np.empty((T + 1, N, H), dtype=dt)
     order, p, q = steps(T, reverse)
     hs[T if reverse else 0] = h0
-    rows = np.ones((T, N), dtype=dt) if mask is None else np.ascontiguousarray(mask[:, :, 0])
+    rows = step_rows(mask, T, N, dt)
     hw = np.empty((N, 3 * H), dtype=dt)
     for t in order:
         np.matmul(hs[t + p], w_hh_t, out=hw)
@@ -211,8 +213,7 @@ def _gru_forward_jit(
         need_dx: bool = True,
         need_dh0: bool = True,
     ) -> tuple:
-        dh = np.zeros((N, H), dtype=dt) if dh_n is None else np.array(dh_n, dtype=dt)
-        douts = np.zeros((1, N, H), dtype=dt) if dout is None else np.ascontiguousarray(dout, dt)
+        douts, dh = incoming(dout, dh_n, N, H, dt)
         dgx = np.empty((T, N, 3 * H), dtype=dt)  # dC/d(x-side pre-activations)
         dgh = np.empty((T, N, 3 * H), dtype=dt)  # dC/d(h W_hh^T + b_hh)
         tmp = np.empty((N, H), dtype=dt)

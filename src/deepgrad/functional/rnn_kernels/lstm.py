@@ -9,11 +9,14 @@ from . import _jit_gates as J
 from ._jit_layout import transposed
 from .common import (
     Backward,
+    bias_sum,
     blend,
     gate_blocks,
+    incoming,
     input_gemm,
     split_delta,
     state_views,
+    step_rows,
     steps,
 )
 
@@ -189,10 +192,7 @@ def _lstm_forward_jit(
     dt = x.dtype
     # x W_ih^T for all steps; the kernels turn it into the activations (i, f, g, o) in place
     acts = np.matmul(x.reshape(T * N, F), w_ih.T).reshape(T, N, 4 * H)
-    b = np.zeros(4 * H, dtype=dt)
-    for bias in (b_ih, b_hh):
-        if bias is not None:
-            b += bias
+    b = bias_sum(b_ih, b_hh, 4 * H, dt)
     w_hh_t = transposed(w_hh)  # (H, 4H): h W_hh^T without a transposed operand
     hs = np.empty((T + 1, N, H), dtype=dt)
     cs = np.empty((T + 1, N, H), dtype=dt)
@@ -200,7 +200,7 @@ def _lstm_forward_jit(
     order, p, q = steps(T, reverse)
     hs[T if reverse else 0] = h0
     cs[T if reverse else 0] = c0
-    rows = np.ones((T, N), dtype=dt) if mask is None else np.ascontiguousarray(mask[:, :, 0])
+    rows = step_rows(mask, T, N, dt)
     hw = np.empty((N, 4 * H), dtype=dt)
     for t in order:
         np.matmul(hs[t + p], w_hh_t, out=hw)
@@ -217,12 +217,8 @@ def _lstm_forward_jit(
         need_dx: bool = True,
         need_dh0: bool = True,
     ) -> tuple:
-        dh = np.zeros((N, H), dtype=dt) if dh_n is None else np.array(dh_n, dtype=dt)
+        douts, dh = incoming(dout, dh_n, N, H, dt)
         dc = np.zeros((N, H), dtype=dt) if dc_n is None else np.array(dc_n, dtype=dt)
-        if dout is None:
-            douts = np.zeros((1, N, H), dtype=dt)
-        else:
-            douts = np.ascontiguousarray(dout, dtype=dt)
         dgates = np.empty((T, N, 4 * H), dtype=dt)  # dC/d(pre-activation), time-major
         keep = None if mask is None else 1 - mask
         tmp = np.empty((N, H), dtype=dt) if mask is not None else None
