@@ -397,12 +397,11 @@ def split_rows(fn: Callable[[int, int], Any], total: int) -> list[Any]:
     workers = min(workers, total // max(MIN_SPLIT_ROWS, 1))
     if workers <= 1 or threading.current_thread().name.startswith("deepgrad-gemm"):
         return [fn(0, total)]
-    if not _can_quiet_blas():
+    if not quiet_blas():
         return [fn(0, total)]  # OpenBLAS threads each GEMM itself
     bounds = [total * i // workers for i in range(workers + 1)]
     pool = _pool(workers)
     before = _BLAS.cpu_number.value
-    quiet_blas()
     _BLAS.cpu_number.value = 1  # single-threaded GEMMs on the workers; nothing started
     try:
         futures = [pool.submit(fn, bounds[i], bounds[i + 1]) for i in range(workers)]
