@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .functional import activation as A
+from .functional import inplace as I
 from .functional import math as M
 from .functional import reduce as R
 from .functional import shape as S
@@ -116,6 +117,7 @@ def _bind() -> None:
     T.mul = M.mul
     T.div = M.div
     T.neg = M.neg
+    I.bind()
 
 
 def _setitem(self: Tensor, index: Any, value: Any) -> None:
@@ -131,6 +133,7 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
         )
     index, _ = S._index_arrays(index)
     self.data[index] = value.data if isinstance(value, Tensor) else value
+    self._version += 1
 
 
 _bind()

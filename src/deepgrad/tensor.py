@@ -34,6 +34,7 @@ __all__ = [
     "make_result",
     "unbroadcast",
     "as_array",
+    "commit_inplace",
 ]
 
 DEFAULT_FLOAT = np.dtype(np.float32)
@@ -112,7 +113,10 @@ class Tensor:
     arrays keep their float type (pass ``dtype`` to choose), integer and bool data keep theirs.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_retain")
+    __slots__ = (
+        "data", "grad", "requires_grad", "_parents", "_backward", "_op", "_retain", "_version",
+        "_saved",
+    )
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
     __array_ufunc__ = None
 
@@ -128,6 +132,8 @@ class Tensor:
         self._backward: Callable | None = None
         self._op: str = ""
         self._retain: bool = False
+        self._version: int = 0  # bumped by every in-place change (see commit_inplace)
+        self._saved: tuple[int, ...] | None = None  # parents' and own versions when recorded
 
     # ------------------------------------------------------------------ properties
     @property
@@ -286,13 +292,16 @@ def make_result(
     out.grad = None
     out._op = op
     out._retain = False
+    out._version = 0
     if _GradMode.enabled:
         for p in parents:
             if p.requires_grad:
                 out.requires_grad = True
                 out._parents = tuple(parents)
                 out._backward = backward
+                out._saved = (*[q._version for q in out._parents], 0)
                 return out
+    out._saved = None
     out.requires_grad = False
     out._parents = ()
     out._backward = None
@@ -358,11 +367,14 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
                 node.grad = np.asarray(node.grad + delta)
             if backward is None:
                 continue
-        parent_grads = backward(delta)
         parents = node._parents
+        if node._saved is not None:
+            _check_versions(node, parents, node._saved)
+        parent_grads = backward(delta)
         if not retain_graph:
             node._parents = ()
             node._backward = _freed_backward
+            node._saved = None
         for p, g in zip(parents, parent_grads, strict=True):
             if g is None or not p.requires_grad:
                 continue
@@ -391,3 +403,82 @@ def _unique(g: np.ndarray, grads: Sequence[Any]) -> bool:
         if other is g:
             n += 1
     return n == 1
+
+
+def _check_versions(node: Tensor, parents: Sequence[Tensor], saved: Sequence[int]) -> None:
+    """Refuse to backpropagate through an op whose inputs were changed in place since it ran.
+
+    Stricter than PyTorch, which only checks the values an op saved: deepgrad's graph holds the
+    input tensors themselves, so any later in-place change of an input would reroute or corrupt
+    its gradient.
+    """
+    if node._version != saved[-1]:
+        raise RuntimeError(
+            f"backward: the output of {node._op or 'an op'} (shape {node.shape}) was modified by "
+            f"an inplace operation after it was computed (version {node._version}, expected "
+            f"{saved[-1]}); its backward may need the original value"
+        )
+    for p, v in zip(parents, saved[:-1], strict=True):
+        if p._version != v:
+            raise RuntimeError(
+                f"backward: one of the variables needed for gradient computation has been "
+                f"modified by an inplace operation: a tensor of shape {p.shape} used by "
+                f"{node._op or 'an op'} is at version {p._version}; expected version {v} instead"
+            )
+
+
+def _no_gradient(delta: np.ndarray) -> tuple:
+    return (np.zeros_like(delta),)
+
+
+def commit_inplace(target: Tensor, compute: Callable[[Tensor], Tensor], op: str) -> Tensor:
+    """Give ``target`` the value ``compute(target)``, in place, as PyTorch's ``x.add_()``.
+
+    * outside ``no_grad``, a leaf that requires grad cannot change in place (PyTorch's error);
+    * when nothing is recorded (``no_grad``, or no input requires grad) the new values are written
+      into ``target``'s own memory, so every alias of it sees them;
+    * when the result is recorded, ``target`` takes over the result's node; its old value and
+      node stay behind, untouched, as the new node's input (``compute`` is given that old one).
+    Either way ``target``'s version goes up, so an op that used the old value and runs backward
+    later raises instead of giving a wrong gradient (see ``_check_versions``).
+    """
+    if _GradMode.enabled and target.requires_grad and target._backward is None:
+        raise RuntimeError(
+            f"{op}: a leaf Variable that requires grad is being used in an in-place operation "
+            "(update parameters under `with dg.no_grad():`)"
+        )
+    old = target
+    if _GradMode.enabled:  # the value and node target had before this op
+        old = Tensor.__new__(Tensor)
+        old.data, old.grad, old.requires_grad = target.data, None, target.requires_grad
+        old._parents, old._backward, old._op = target._parents, target._backward, target._op
+        old._retain, old._version, old._saved = False, target._version, target._saved
+    result = compute(old)
+    if result.shape != target.shape:
+        raise RuntimeError(
+            f"{op}: output with shape {list(target.shape)} doesn't match the broadcast shape "
+            f"{list(result.shape)}"
+        )
+    if not np.can_cast(result.dtype, target.dtype, casting="same_kind"):
+        raise RuntimeError(
+            f"{op}: result type {result.dtype} can't be cast to the desired output type "
+            f"{target.dtype}"
+        )
+    recorded = result.requires_grad
+    if not recorded and not (_GradMode.enabled and target.requires_grad):
+        np.copyto(target.data, result.data, casting="same_kind")
+        target._version += 1
+        return target
+    data = result.data if result.dtype == target.dtype else result.data.astype(target.dtype)
+    target.data = data
+    target.requires_grad = True
+    if recorded:
+        target._parents = result._parents
+        target._backward = result._backward
+        saved = result._saved[:-1]
+    else:  # a constant replaced a value of the graph (fill_, zero_): no gradient flows back
+        target._parents, target._backward, saved = (old,), _no_gradient, (old._version,)
+    target._op = op
+    target._version += 1
+    target._saved = (*saved, target._version)
+    return target
