@@ -6,7 +6,7 @@ Every reduction takes PyTorch's ``dim`` and ``keepdim`` (NumPy's ``axis``/``keep
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -110,18 +110,77 @@ def _extreme(x: Tensor, dim: Dim, keepdim: bool, kw: dict, fn: Any, name: str) -
     return make_result(np.asarray(res), (x,), backward, name)
 
 
-def max(x: Tensor, dim: Dim = None, keepdim: bool = False, **kw: Any) -> Tensor:  # noqa: A001
-    """out = max_i x_i over ``dim`` (values; see ``argmax``). Ties share the gradient evenly."""
-    return _extreme(x, dim, keepdim, kw, np.max, "max")
+class MaxMin(NamedTuple):
+    """What ``max``/``min`` with a ``dim`` return, as PyTorch's ``torch.return_types.max``."""
+
+    values: Tensor
+    indices: Tensor
 
 
-def min(x: Tensor, dim: Dim = None, keepdim: bool = False, **kw: Any) -> Tensor:  # noqa: A001
-    """out = min_i x_i over ``dim`` (values; see ``argmin``). Ties share the gradient evenly."""
-    return _extreme(x, dim, keepdim, kw, np.min, "min")
+def _along(x: Tensor, dim: Any, keepdim: bool, kw: dict, name: str) -> MaxMin:
+    """Values and int64 indices of the extreme along one ``dim``; the gradient goes to the
+    returned index only (PyTorch's rule for max/min with a dim)."""
+    dim, keepdim = _opts(dim, keepdim, kw)
+    if not isinstance(dim, int | np.integer):
+        raise TypeError(
+            f"{name}: dim must be one int (got {dim!r}); use amax/amin to reduce several dims"
+        )
+    data = x.data
+    (axis,) = _axes(data, int(dim), name)
+    if data.ndim and data.shape[axis] == 0:
+        raise IndexError(f"{name}: cannot reduce over the empty dim {dim} of shape {data.shape}")
+    if data.ndim == 0:
+        return MaxMin(make_result(data.copy(), (x,), lambda d: (d,), name),
+                      Tensor(np.zeros((), dtype=np.int64)))
+    pick = np.argmax if name == "max" else np.argmin
+    kept = np.expand_dims(pick(data, axis=axis), axis)
+    values, idx = np.take_along_axis(data, kept, axis), kept
+
+    def backward(delta: np.ndarray) -> tuple:
+        g = np.zeros_like(data)
+        d = delta if keepdim else np.expand_dims(delta, axis)
+        np.put_along_axis(g, kept, d, axis)
+        return (g,)
+
+    if not keepdim:
+        values, idx = np.squeeze(values, axis), np.squeeze(idx, axis)
+    out = make_result(np.ascontiguousarray(values), (x,), backward, name)
+    return MaxMin(out, Tensor(np.asarray(idx, dtype=np.int64)))
 
 
-amax = max
-amin = min
+def max(x: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:  # noqa: A001
+    """As ``torch.max``: ``max(x)`` is the largest element (ties share the gradient evenly);
+    ``max(x, dim)`` returns ``(values, indices)``; ``max(a, b)`` with a tensor is ``maximum``."""
+    if isinstance(dim, Tensor):
+        from .math import maximum
+
+        return maximum(x, dim)
+    if dim is None and "axis" not in kw:
+        return amax(x, None, keepdim, **kw)
+    return _along(x, dim, keepdim, kw, "max")
+
+
+def min(x: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:  # noqa: A001
+    """As ``torch.min``: the smallest element, ``(values, indices)`` along ``dim``, or
+    ``minimum`` with a tensor second argument."""
+    if isinstance(dim, Tensor):
+        from .math import minimum
+
+        return minimum(x, dim)
+    if dim is None and "axis" not in kw:
+        return amin(x, None, keepdim, **kw)
+    return _along(x, dim, keepdim, kw, "min")
+
+
+def amax(x: Tensor, dim: Dim = None, keepdim: bool = False, **kw: Any) -> Tensor:
+    """out = max_i x_i over ``dim`` (one or several dims; values only, as ``torch.amax``).
+    Ties share the gradient evenly."""
+    return _extreme(x, dim, keepdim, kw, np.max, "amax")
+
+
+def amin(x: Tensor, dim: Dim = None, keepdim: bool = False, **kw: Any) -> Tensor:
+    """out = min_i x_i over ``dim`` (values only, as ``torch.amin``). Ties share evenly."""
+    return _extreme(x, dim, keepdim, kw, np.min, "amin")
 
 
 def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
