@@ -85,18 +85,11 @@ def copy_(self: Tensor, src: Any) -> Tensor:
     )
 
 
-def _iop(fn: Any) -> Any:
-    def method(self: Tensor, other: Any) -> Tensor:
-        return fn(self, other)
-
-    return method
-
-
 def bind() -> None:
     """Attach the in-place methods and operators (``+=``, ``-=``, ``*=``, ``/=``) to Tensor."""
     for name in __all__:
         setattr(Tensor, name, globals()[name])
-    Tensor.__iadd__ = _iop(add_)
-    Tensor.__isub__ = _iop(sub_)
-    Tensor.__imul__ = _iop(mul_)
-    Tensor.__itruediv__ = _iop(div_)
+    Tensor.__iadd__ = add_
+    Tensor.__isub__ = sub_
+    Tensor.__imul__ = mul_
+    Tensor.__itruediv__ = div_
