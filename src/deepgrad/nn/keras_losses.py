@@ -385,32 +385,3 @@ class SparseCategoricalCrossentropy(Loss):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "from_logits": self.from_logits}
-
-
-KERAS_LOSSES: dict[str, type[Loss]] = {
-    "mean_squared_error": MeanSquaredError,
-    "mse": MeanSquaredError,
-    "mean_absolute_error": MeanAbsoluteError,
-    "mae": MeanAbsoluteError,
-    "mean_absolute_percentage_error": MeanAbsolutePercentageError,
-    "mape": MeanAbsolutePercentageError,
-    "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
-    "msle": MeanSquaredLogarithmicError,
-    "huber": Huber,
-    "huber_loss": Huber,
-    "log_cosh": LogCosh,
-    "logcosh": LogCosh,
-    "hinge": Hinge,
-    "squared_hinge": SquaredHinge,
-    "categorical_hinge": CategoricalHinge,
-    "kl_divergence": KLDivergence,
-    "kld": KLDivergence,
-    "kullback_leibler_divergence": KLDivergence,
-    "poisson": Poisson,
-    "cosine_similarity": CosineSimilarity,
-    "binary_crossentropy": BinaryCrossentropy,
-    "bce": BinaryCrossentropy,
-    "categorical_crossentropy": CategoricalCrossentropy,
-    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-}
-KERAS_LOSSES.update({cls.__name__.lower(): cls for cls in set(KERAS_LOSSES.values())})

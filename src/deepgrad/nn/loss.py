@@ -17,8 +17,8 @@ import numpy as np
 
 from .. import functional as F
 from ..tensor import Tensor
+from . import keras_losses as K
 from .keras_losses import (
-    KERAS_LOSSES,
     BinaryCrossentropy,
     CategoricalCrossentropy,
     CategoricalHinge,
@@ -334,6 +334,34 @@ class FocalLoss(_Loss):
             loss = loss / max(kept, 1)
         return loss
 
+
+KERAS_LOSSES: dict[str, Any] = {
+    "mean_squared_error": MeanSquaredError,
+    "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "mae": MeanAbsoluteError,
+    "mean_absolute_percentage_error": MeanAbsolutePercentageError,
+    "mape": MeanAbsolutePercentageError,
+    "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
+    "msle": MeanSquaredLogarithmicError,
+    "huber": Huber,
+    "huber_loss": Huber,
+    "log_cosh": LogCosh,
+    "logcosh": LogCosh,
+    "hinge": Hinge,
+    "squared_hinge": SquaredHinge,
+    "categorical_hinge": CategoricalHinge,
+    "kl_divergence": KLDivergence,
+    "kld": KLDivergence,
+    "kullback_leibler_divergence": KLDivergence,
+    "poisson": Poisson,
+    "cosine_similarity": K.CosineSimilarity,
+    "binary_crossentropy": BinaryCrossentropy,
+    "bce": BinaryCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+}
+KERAS_LOSSES.update({cls.__name__.lower(): cls for cls in set(KERAS_LOSSES.values())})
 
 _TORCH_LOSSES: dict[str, Any] = {
     "l1": L1Loss,
