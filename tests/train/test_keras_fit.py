@@ -213,3 +213,20 @@ def test_compile_rejects_options_for_an_optimizer_instance():
     model = nn.Sequential(nn.Dense(1))
     with pytest.raises(TypeError, match="optimizer given by name"):
         model.compile(optim.Adam(learning_rate=0.1), "mse", lr=0.2)
+
+
+def test_optimizer_name_with_learning_rate_and_class_weight_with_a_keras_loss():
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((40, 3)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.float32)  # (N,) labels, (N, 1) output
+    dg.manual_seed(0)
+    model = nn.Sequential(nn.Dense(1, activation="sigmoid"))
+    model.compile("sgd", "binary_crossentropy", learning_rate=0.0)
+    p = model.predict(x)[:, 0].astype(np.float64)
+    hist = model.fit(x, y, batch_size=40, epochs=1, shuffle=False, verbose=0,
+                     class_weight={0: 1.0, 1: 3.0})
+    assert model.optimizer.param_groups[0]["lr"] == 0.0
+    q = np.clip(p, 1e-7, 1 - 1e-7)
+    per_sample = -(y * np.log(q) + (1 - y) * np.log(1 - q))
+    w = np.where(y == 1, 3.0, 1.0)
+    assert hist.history["loss"][0] == pytest.approx(np.sum(w * per_sample) / len(y), rel=1e-5)
