@@ -111,16 +111,16 @@ def test_keras_crossentropies_take_probabilities():
     probs = dg.functional.softmax(dg.tensor(z), 1)
     expected = torch.nn.functional.cross_entropy(torch.from_numpy(z), torch.from_numpy(y)).item()
     sparse = nn.get_loss("sparse_categorical_crossentropy")
-    assert sparse(probs, y).item() == pytest.approx(expected, rel=1e-5)
+    assert sparse(y, probs).item() == pytest.approx(expected, rel=1e-5)
     onehot = np.eye(4, dtype=np.float32)[y]
     cat = nn.get_loss("categorical_crossentropy")
-    assert cat(probs, onehot).item() == pytest.approx(expected, rel=1e-5)
-    assert nn.get_loss("categorical_crossentropy", from_logits=True)(z, onehot).item() == (
+    assert cat(onehot, probs).item() == pytest.approx(expected, rel=1e-5)
+    assert nn.get_loss("categorical_crossentropy", from_logits=True)(onehot, z).item() == (
         pytest.approx(expected, rel=1e-5)
     )
     # Keras clips probabilities at 1e-7: a confident mistake costs -log(1e-7), not infinity
     hard = np.array([[1.0, 0.0]], np.float32)
-    assert cat(hard, np.array([[0.0, 1.0]], np.float32)).item() == pytest.approx(
+    assert cat(np.array([[0.0, 1.0]], np.float32), hard).item() == pytest.approx(
         -np.log(1e-7), rel=1e-4
     )
 
@@ -133,9 +133,9 @@ def test_keras_binary_crossentropy():
         torch.from_numpy(z), torch.from_numpy(y)
     ).item()
     p = 1 / (1 + np.exp(-z))
-    assert nn.get_loss("binary_crossentropy")(p, y).item() == pytest.approx(expected, rel=1e-5)
+    assert nn.get_loss("binary_crossentropy")(y, p).item() == pytest.approx(expected, rel=1e-5)
     logits_loss = nn.get_loss("binary_crossentropy", from_logits=True)
-    assert logits_loss(z, y).item() == pytest.approx(expected, rel=1e-5)
+    assert logits_loss(y, z).item() == pytest.approx(expected, rel=1e-5)
 
 
 @needs("nll_loss")
@@ -151,8 +151,8 @@ def test_hinge_loss_keras_formula():
     ypm = 2 * y01 - 1
     expected = np.maximum(0, 1 - ypm * s).mean()
     assert nn.HingeLoss()(s, y01).item() == pytest.approx(expected, rel=1e-6)
-    assert nn.get_loss("hinge")(s, ypm).item() == pytest.approx(expected, rel=1e-6)
-    sq = nn.get_loss("squared_hinge")(s, ypm).item()
+    assert nn.get_loss("hinge")(ypm, s).item() == pytest.approx(expected, rel=1e-6)
+    sq = nn.get_loss("squared_hinge")(ypm, s).item()
     assert sq == pytest.approx((np.maximum(0, 1 - ypm * s) ** 2).mean(), rel=1e-6)
     # torch's MultiLabelSoftMargin is different; compare the gradient with autograd in torch
     xt = torch.from_numpy(s).requires_grad_(True)
@@ -206,10 +206,19 @@ def test_focal_loss_with_gamma_zero_is_cross_entropy():
 
 
 def test_get_loss_names_and_errors():
-    assert isinstance(nn.get_loss("mse"), nn.MSELoss)
-    assert isinstance(nn.get_loss("mae"), nn.L1Loss)
-    assert isinstance(nn.get_loss("huber", delta=2.0), nn.HuberLoss)
-    assert isinstance(nn.get_loss("sparse_categorical_crossentropy"), nn.CrossEntropyLoss)
+    # Keras' names give Keras' losses, PyTorch's class names and deepgrad's short names PyTorch's
+    assert isinstance(nn.get_loss("mse"), nn.MeanSquaredError)
+    assert isinstance(nn.get_loss("MSE"), nn.MeanSquaredError)
+    assert isinstance(nn.get_loss("mae"), nn.MeanAbsoluteError)
+    assert nn.get_loss("huber", delta=2.0).delta == 2.0
+    assert isinstance(nn.get_loss("bce"), nn.BinaryCrossentropy)
+    assert isinstance(nn.get_loss("BinaryCrossentropy"), nn.BinaryCrossentropy)
+    assert isinstance(nn.get_loss("sparse_categorical_crossentropy"),
+                      nn.SparseCategoricalCrossentropy)
+    assert isinstance(nn.get_loss("mseloss"), nn.MSELoss)
+    assert isinstance(nn.get_loss("l1"), nn.L1Loss)
+    assert isinstance(nn.get_loss("bce_with_logits"), nn.BCEWithLogitsLoss)
+    assert isinstance(nn.get_loss("cross_entropy"), nn.CrossEntropyLoss)
     assert not nn.get_loss("sparse_categorical_crossentropy").from_logits
     assert nn.get_loss("cross_entropy").from_logits
     with pytest.raises(ValueError, match="unknown loss 'msee'"):

@@ -130,3 +130,30 @@ def test_transposed_conv_divides_the_jump():
     model = nn.Sequential(nn.Conv2d(1, 2, 3, stride=2), nn.ConvTranspose2d(2, 1, 2, stride=2))
     s = model.summary((1, 9, 9), print_fn=None)
     assert s.layers[1].jump == (1, 1) and s.layers[1].output_shape == (None, 1, 8, 8)
+
+
+def test_summary_without_shape_after_fit_uses_the_shapes_seen():
+    import deepgrad as dg
+
+    x = np.random.default_rng(0).standard_normal((40, 6)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.float32)
+    dg.manual_seed(0)
+    model = nn.Sequential(nn.Dense(5, activation="relu"), nn.Dense(1, activation="sigmoid"))
+    with pytest.raises(ValueError, match="input shape is not known yet"):
+        model.summary(print_fn=None)
+    model.compile("adam", "binary_crossentropy")
+    model.fit(x, y, epochs=1, verbose=0)
+    s = model.summary(print_fn=None)
+    assert [r.output_shape for r in s.layers] == [(None, 5), (None, 1)]
+    assert s.total_params == 6 * 5 + 5 + 5 + 1
+    assert str(s) == str(model.summary((6,), print_fn=None))
+
+
+def test_summary_of_a_model_whose_first_dense_has_input_shape():
+    model = nn.Sequential(nn.Dense(8, activation="relu", input_shape=(30,)), nn.Dense(2))
+    s = model.summary(print_fn=None)
+    assert s.total_params == 30 * 8 + 8 + 8 * 2 + 2
+    assert [r.output_shape for r in s.layers] == [(None, 8), (None, 2)]
+    emb = nn.Sequential(nn.Embedding(20, 4), nn.Dense(3))
+    emb.predict(np.array([[1, 2, 3], [4, 5, 6]]))  # integer tokens: the dtype is kept
+    assert emb.summary(print_fn=None).layers[-1].output_shape == (None, 3, 3)

@@ -137,3 +137,50 @@ def test_non_contiguous_parameters_take_the_numpy_path_alike(make) -> None:
         out.append(p.data)
     assert not out[1].flags.c_contiguous
     np.testing.assert_allclose(out[0], out[1], rtol=1e-6, atol=1e-7)
+
+
+KERAS_FORM = [("SGD", 1e-3), ("Adagrad", 1e-2), ("RMSprop", 1e-2), ("Adam", 1e-3),
+              ("AdamW", 1e-3), ("Adamax", 2e-3)]
+
+
+@pytest.mark.parametrize("name, default_lr", KERAS_FORM)
+def test_keras_form_without_params_then_build_equals_pytorch_form(name, default_lr) -> None:
+    cls = getattr(optim, name)
+    keras = cls(learning_rate=0.05)
+    assert not keras.built and keras.param_groups == []
+    assert keras.defaults == cls([dg.Tensor(np.ones(1, "float32"), requires_grad=True)],
+                                 lr=0.05).defaults
+    assert cls().defaults["lr"] == default_lr  # PyTorch's default when neither is given
+    for what in ("step", "zero_grad"):
+        with pytest.raises(RuntimeError, match=f"{name}.{what}: the optimizer has no parameters"):
+            getattr(keras, what)()
+    a = dg.Tensor(np.linspace(-1, 1, 6, dtype="float32"), requires_grad=True)
+    b = dg.Tensor(np.linspace(-1, 1, 6, dtype="float32"), requires_grad=True)
+    keras.build([a])
+    torch_form = cls([b], lr=0.05)
+    for _ in range(3):
+        a.grad = a.data * 2 + 1
+        b.grad = b.data * 2 + 1
+        keras.step()
+        torch_form.step()
+    np.testing.assert_array_equal(a.data, b.data)
+    with pytest.raises(RuntimeError, match="already has parameters"):
+        keras.build([b])
+
+
+def test_learning_rate_alias_errors() -> None:
+    with pytest.raises(TypeError, match="same hyperparameter"):
+        optim.Adam(lr=0.1, learning_rate=0.2)
+    assert optim.Adam(lr=0.1, learning_rate=0.1).defaults["lr"] == 0.1
+    with pytest.raises(TypeError, match=r"SGD\(learning_rate=0.1\)"):
+        optim.SGD(0.1)
+    with pytest.raises(ValueError, match="invalid lr"):
+        optim.SGD(learning_rate=-1.0)  # checked at construction even without parameters
+    with pytest.raises(RuntimeError, match="no parameters yet"):
+        optim.lr_scheduler.StepLR(optim.SGD(learning_rate=0.1), step_size=1)
+    empty = optim.Adam(learning_rate=0.1)
+    assert empty.state_dict() == {"state": {}, "param_groups": []}
+    p = dg.Tensor(np.ones(2, "float32"), requires_grad=True)
+    sd = optim.Adam([p]).state_dict()
+    with pytest.raises(RuntimeError, match="load_state_dict"):
+        empty.load_state_dict(sd)

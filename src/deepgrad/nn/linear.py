@@ -108,6 +108,7 @@ class _LazyDense(Module):
             if x.ndim == 0:
                 raise ValueError(f"{type(self).__name__}: input must have a feature dim")
             self._build(x.shape[-1], self._param_dtype(x))
+            self.__dict__["_build_input_shape"] = (None, *x.shape[1:])
 
     def _load_from_state_dict(
         self, state_dict: dict, prefix: str, missing: list[str], errors: list[str]
@@ -153,14 +154,18 @@ class Dense(_LazyDense):
 
     ``Dense(units, activation=None, use_bias=True, kernel_initializer='glorot_uniform',
     bias_initializer='zeros', kernel_regularizer=None, bias_regularizer=None,
-    kernel_constraint=None, bias_constraint=None, input_dim=None)``.
+    kernel_constraint=None, bias_constraint=None, input_dim=None, input_shape=None)``.
 
     The kernel is stored transposed relative to Keras, as PyTorch's ``weight`` of shape
     (units, in_features); ``kernel`` is a read-only view in Keras' (in_features, units) layout.
     Regularizers (``'l2'`` or ``nn.L2(1e-4)``) are summed by ``model.regularization_loss()``;
-    constraints (``nn.MaxNorm(3)``) are applied by ``model.apply_constraints()``. Weights exist
-    after the first call (or ``input_dim=``, ``model.build(shape)``, ``model.summary(shape)``):
-    create the optimizer after that.
+    constraints (``nn.MaxNorm(3)``) are applied by ``model.apply_constraints()``. As in Keras,
+    ``input_shape=(30,)`` (the input without its batch dim) or ``input_dim=30`` creates the
+    weights at once, and ``model.summary()`` of a Sequential starting with this layer needs no
+    shape; otherwise the weights exist after the first call (or ``model.build(shape)``,
+    ``model.summary(shape)``, ``fit``). A PyTorch-style optimizer made from
+    ``model.parameters()`` must come after that; one made Keras' way (``Adam(learning_rate=..)``)
+    is bound by ``fit``.
     """
 
     def __init__(
@@ -175,6 +180,7 @@ class Dense(_LazyDense):
         kernel_constraint: Any = None,
         bias_constraint: Any = None,
         input_dim: int | None = None,
+        input_shape: tuple[int | None, ...] | None = None,
     ) -> None:
         super().__init__()
         if int(units) <= 0:
@@ -194,8 +200,10 @@ class Dense(_LazyDense):
         self.add_regularizer("bias", get_regularizer(bias_regularizer))
         self.add_constraint("weight", get_constraint(kernel_constraint))
         self.add_constraint("bias", get_constraint(bias_constraint))
-        if input_dim is not None:
-            self._build(input_dim, np.float32)
+        shape = _keras_input_shape(input_dim, input_shape)
+        if shape is not None:
+            self._build(shape[-1], np.float32)
+            self.__dict__["_build_input_shape"] = (None, *shape)
 
     @property
     def kernel(self) -> np.ndarray | None:
@@ -223,6 +231,27 @@ class Dense(_LazyDense):
         if not self._use_bias:
             s += ", use_bias=False"
         return s
+
+
+def _keras_input_shape(input_dim: Any, input_shape: Any) -> tuple | None:
+    """Keras' ``input_shape`` (no batch dim; None for a free length) or ``input_dim`` (n,)."""
+    if input_shape is None:
+        return None if input_dim is None else (_positive("input_dim", input_dim),)
+    if isinstance(input_shape, int | np.integer):
+        input_shape = (input_shape,)
+    if not isinstance(input_shape, tuple | list) or not input_shape:
+        raise TypeError(f"Dense: input_shape must be a tuple such as (30,), got {input_shape!r}")
+    shape = (*(None if d is None else _positive("input_shape", d) for d in input_shape[:-1]),
+             _positive("input_shape", input_shape[-1]))
+    if input_dim is not None and int(input_dim) != shape[-1]:
+        raise ValueError(f"Dense: input_dim={input_dim} disagrees with input_shape={shape}")
+    return shape
+
+
+def _positive(what: str, d: Any) -> int:
+    if d is None or int(d) <= 0 or int(d) != d:
+        raise ValueError(f"Dense: {what} needs positive integer sizes (last dim known), got {d!r}")
+    return int(d)
 
 
 class Identity(Module):

@@ -1,11 +1,12 @@
 """Losses as layers: ``criterion = nn.CrossEntropyLoss(); cost = criterion(logits, target)``.
 
-Each class stores its options and calls the functional op of the same name in
-``deepgrad.functional`` (``reduction`` = 'mean' | 'sum' | 'none'). Keras users get their names
-through :func:`get_loss` ('categorical_crossentropy', 'sparse_categorical_crossentropy',
-'binary_crossentropy', 'mse', 'mae', 'huber', 'hinge', ...) and the classes
-``CategoricalCrossentropy``/``SparseCategoricalCrossentropy``/``BinaryCrossentropy`` whose
-``from_logits`` defaults to False, as in Keras (the model ends with a softmax/sigmoid).
+Each PyTorch-named class stores its options and calls the functional op of the same name in
+``deepgrad.functional`` (``reduction`` = 'mean' | 'sum' | 'none'), with PyTorch's argument
+order ``(input, target)`` and PyTorch's behaviour (a target broadcast against the input warns).
+Keras' classes (``MeanSquaredError``, ``BinaryCrossentropy``, ``CategoricalCrossentropy``,
+``SparseCategoricalCrossentropy``, ``Huber``, ...) live in :mod:`deepgrad.nn.keras_losses` and
+are re-exported here: Keras' order ``(y_true, y_pred)``, Keras' shape rules, ``from_logits``
+False by default. :func:`get_loss` maps a name to either kind.
 """
 
 from __future__ import annotations
@@ -16,6 +17,23 @@ import numpy as np
 
 from .. import functional as F
 from ..tensor import Tensor
+from . import keras_losses as K
+from .keras_losses import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    CategoricalHinge,
+    Hinge,
+    Huber,
+    KLDivergence,
+    LogCosh,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    Poisson,
+    SparseCategoricalCrossentropy,
+    SquaredHinge,
+)
 from .module import Module
 
 __all__ = [
@@ -28,9 +46,20 @@ __all__ = [
     "NLLLoss",
     "HingeLoss",
     "FocalLoss",
+    "MeanSquaredError",
+    "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
+    "MeanSquaredLogarithmicError",
+    "Huber",
+    "LogCosh",
+    "Hinge",
+    "SquaredHinge",
+    "CategoricalHinge",
+    "KLDivergence",
+    "Poisson",
+    "BinaryCrossentropy",
     "CategoricalCrossentropy",
     "SparseCategoricalCrossentropy",
-    "BinaryCrossentropy",
     "get_loss",
 ]
 
@@ -116,6 +145,8 @@ class BCELoss(_Loss):
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy on logits z (stable): L = -mean(w (pw y log s(z) + (1-y) log(1-s(z))))
     with s the sigmoid and pw = ``pos_weight`` (per class, for imbalanced positives)."""
+
+    from_logits = True
 
     def __init__(self, weight: Any = None, reduction: str = "mean", pos_weight: Any = None) -> None:
         super().__init__(reduction)
@@ -268,6 +299,8 @@ class FocalLoss(_Loss):
       (alpha None: no weighting; torchvision's usual value is 0.25).
     """
 
+    from_logits = True
+
     def __init__(
         self,
         alpha: Any = None,
@@ -302,72 +335,67 @@ class FocalLoss(_Loss):
         return loss
 
 
-class CategoricalCrossentropy(CrossEntropyLoss):
-    """Keras' CategoricalCrossentropy: one-hot/probability targets, ``from_logits=False``."""
-
-    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, **kw: Any) -> None:
-        super().__init__(from_logits=from_logits, label_smoothing=label_smoothing, **kw)
-
-
-class SparseCategoricalCrossentropy(CrossEntropyLoss):
-    """Keras' SparseCategoricalCrossentropy: integer targets, ``from_logits=False``."""
-
-    def __init__(self, from_logits: bool = False, **kw: Any) -> None:
-        super().__init__(from_logits=from_logits, **kw)
-
-
-class BinaryCrossentropy(_Loss):
-    """Keras' BinaryCrossentropy: probabilities (``from_logits=False``) or logits."""
-
-    def __init__(self, from_logits: bool = False, reduction: str = "mean") -> None:
-        super().__init__(reduction)
-        self.from_logits = from_logits
-
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        if self.from_logits:
-            return F.binary_cross_entropy_with_logits(input, target, reduction=self.reduction)
-        p = F.clamp(input, _EPS, 1 - _EPS)
-        loss = -(target * F.log(p) + (1 - target) * F.log(1 - p))
-        return _reduce(loss, self.reduction)
-
-
-_LOSSES: dict[str, Any] = {
-    "mse": MSELoss,
-    "mean_squared_error": MSELoss,
-    "mae": L1Loss,
-    "mean_absolute_error": L1Loss,
-    "l1": L1Loss,
-    "huber": HuberLoss,
-    "huber_loss": HuberLoss,
-    "hinge": HingeLoss,
-    "squared_hinge": lambda **kw: HingeLoss(squared=True, **kw),
+KERAS_LOSSES: dict[str, Any] = {
+    "mean_squared_error": MeanSquaredError,
+    "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "mae": MeanAbsoluteError,
+    "mean_absolute_percentage_error": MeanAbsolutePercentageError,
+    "mape": MeanAbsolutePercentageError,
+    "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
+    "msle": MeanSquaredLogarithmicError,
+    "huber": Huber,
+    "huber_loss": Huber,
+    "log_cosh": LogCosh,
+    "logcosh": LogCosh,
+    "hinge": Hinge,
+    "squared_hinge": SquaredHinge,
+    "categorical_hinge": CategoricalHinge,
+    "kl_divergence": KLDivergence,
+    "kld": KLDivergence,
+    "kullback_leibler_divergence": KLDivergence,
+    "poisson": Poisson,
+    "cosine_similarity": K.CosineSimilarity,
     "binary_crossentropy": BinaryCrossentropy,
-    "bce": BCELoss,
-    "bce_with_logits": BCEWithLogitsLoss,
+    "bce": BinaryCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+}
+KERAS_LOSSES.update({cls.__name__.lower(): cls for cls in set(KERAS_LOSSES.values())})
+
+_TORCH_LOSSES: dict[str, Any] = {
+    "l1": L1Loss,
+    "bce_with_logits": BCEWithLogitsLoss,
     "cross_entropy": CrossEntropyLoss,
     "nll": NLLLoss,
     "nll_loss": NLLLoss,
     "focal": FocalLoss,
     "focal_loss": FocalLoss,
 }
+_TORCH_LOSSES.update({cls.__name__.lower(): cls for cls in (
+    MSELoss, L1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss)})
 
 
 def get_loss(spec: str | Module | Any, **kwargs: Any) -> Any:
-    """A loss object from a Keras/PyTorch name, e.g. ``get_loss('categorical_crossentropy',
-    from_logits=True)``; a Module or callable is returned as is.
+    """A loss object from a name; a Module or callable is returned as is.
 
-    Keras' cross-entropies take probabilities by default (``from_logits=False``); a model that
-    ends in a Linear layer (logits, PyTorch's habit) wants ``from_logits=True`` or 'cross_entropy'.
+    Keras' names ('mse', 'mean_squared_error', 'mae', 'huber', 'hinge', 'squared_hinge',
+    'binary_crossentropy'/'bce', 'categorical_crossentropy', 'sparse_categorical_crossentropy',
+    'kl_divergence', 'poisson', 'log_cosh', ..., or a class name such as 'BinaryCrossentropy')
+    give Keras' losses (:mod:`deepgrad.nn.keras_losses`): called ``loss(y_true, y_pred)``, last
+    dims of 1 squeezed to pair (N, 1) outputs with (N,) labels, ``from_logits=False`` by
+    default. PyTorch's class names ('mseloss', 'crossentropyloss', ...) and deepgrad's short
+    names 'cross_entropy', 'bce_with_logits', 'nll', 'l1', 'focal' give the PyTorch-style
+    classes here (``loss(input, target)``, logits, PyTorch's broadcasting). ``model.compile``
+    calls either kind in its own order.
     """
     if isinstance(spec, str):
         key = spec.lower()
-        if key not in _LOSSES:
-            raise ValueError(
-                f"get_loss: unknown loss {spec!r}; known: {', '.join(sorted(_LOSSES))}"
-            )
-        return _LOSSES[key](**kwargs)
+        cls = KERAS_LOSSES.get(key) or _TORCH_LOSSES.get(key)
+        if cls is None:
+            known = sorted(set(KERAS_LOSSES) | set(_TORCH_LOSSES))
+            raise ValueError(f"get_loss: unknown loss {spec!r}; known: {', '.join(known)}")
+        return cls(**kwargs)
     if callable(spec):
         if kwargs:
             raise TypeError("get_loss: options are only accepted with a loss name")

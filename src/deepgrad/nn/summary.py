@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, no_grad
+from .containers import Sequential
 from .module import Module
 
 __all__ = ["summary", "Summary", "LayerInfo"]
@@ -193,6 +194,32 @@ def _is_leaf(m: Module) -> bool:
     return not m._modules or any(p is not None for p in m._parameters.values())
 
 
+def _known_inputs(model: Module) -> list[Tensor]:
+    """Dummy inputs (batch of 1) of the shapes the model has seen: the first inputs of
+    ``fit``/``evaluate``/``predict`` (recorded as ``_input_spec``), else the input shape of
+    the first layer of a Sequential built with Keras' ``input_shape=``/``input_dim=`` or by a
+    call."""
+    spec = model.__dict__.get("_input_spec")
+    if spec is None:
+        first = model
+        while isinstance(first, Sequential) and len(first):
+            first = first[0]
+        shape = first.__dict__.get("_build_input_shape")
+        spec = None if shape is None else [(shape, "float32")]
+    if spec is None:
+        raise ValueError(
+            "summary: the input shape is not known yet; pass input_shape (without the batch "
+            "dim) or input_data, give the first layer input_shape=, or call fit/predict first"
+        )
+    xs = []
+    for shape, dt in spec:
+        dt = np.dtype(dt)
+        if dt.kind not in "iub" or (dt.kind == "u" and dt.itemsize < 8 and len(shape) > 1):
+            dt = np.dtype(np.float32)  # fit feeds float (and uint8 image) inputs as floats
+        xs.append(Tensor(np.zeros(tuple(1 if d is None else int(d) for d in shape), dtype=dt)))
+    return xs
+
+
 def summary(
     model: Module,
     input_shape: tuple[int, ...] | None = None,
@@ -206,19 +233,21 @@ def summary(
     ``input_shape`` excludes the batch dim, as Keras: ``(1, 28, 28)`` for MNIST images; the
     batch is shown as None. Or pass ``input_data`` (an array or Tensor, batch included). The
     dummy input is zeros of ``dtype`` (float32, or int64 when the first layer is an Embedding).
-    Lazy layers (Dense, Keras-form Conv2d) get built by the trace.
+    Lazy layers (Dense, Keras-form Conv2d) get built by the trace. With neither, the shapes
+    the model has already seen are used (as Keras' ``model.summary()`` after ``fit``): those of
+    the first ``fit``/``evaluate``/``predict`` batch, or a first Dense's ``input_shape=``.
     """
-    if input_data is None and input_shape is None:
-        raise ValueError("summary: pass input_shape (without the batch dim) or input_data")
     batch_none = input_data is None
-    if input_data is None:
+    if input_data is None and input_shape is None:
+        xs = _known_inputs(model)
+    elif input_data is None:
         if dtype is None:
             first = next((m for m in model.modules() if not m._modules), None)
             dtype = np.int64 if type(first).__name__ == "Embedding" else np.float32
         shape = (1, *(int(s) for s in _ntuple(input_shape, 1)))
-        x = Tensor(np.zeros(shape, dtype=dtype))
+        xs = [Tensor(np.zeros(shape, dtype=dtype))]
     else:
-        x = input_data if isinstance(input_data, Tensor) else Tensor(np.asarray(input_data))
+        xs = [input_data if isinstance(input_data, Tensor) else Tensor(np.asarray(input_data))]
 
     tracker = _RFTracker()
     records: list[tuple[str, Module, Any, Any, Any]] = []
@@ -236,13 +265,13 @@ def summary(
     model.eval()
     try:
         with no_grad():
-            model(x)
+            model(*xs)
     finally:
         model.train(was)
         for h in handles:
             h.remove()
 
-    result = Summary(type(model).__name__, input_shape=tuple(x.shape))
+    result = Summary(type(model).__name__, input_shape=tuple(xs[0].shape))
     counted: set[int] = set()
     for name, m, shape, rf, jump in records:
         own = [p for p in m.parameters() if id(p) not in counted]

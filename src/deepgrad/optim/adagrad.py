@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, _check_nonneg
+from .optimizer import Optimizer, ParamsT, _check_nonneg, resolve_lr
 
 __all__ = ["Adagrad", "AdaGrad"]
 
@@ -31,13 +31,16 @@ class Adagrad(Optimizer):
 
     def __init__(
         self,
-        params: ParamsT,
+        params: ParamsT | None = None,
         lr: float = 1e-2,
         lr_decay: float = 0.0,
         weight_decay: float = 0.0,
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
+        *,
+        learning_rate: float | None = None,
     ) -> None:
+        lr = resolve_lr("Adagrad", lr, learning_rate, 1e-2)
         defaults = dict(
             lr=lr,
             lr_decay=lr_decay,

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ._adam_kernel import can_fuse, fused_adam
-from .optimizer import Optimizer, ParamsT, _check_adam_group
+from .optimizer import Optimizer, ParamsT, _check_adam_group, resolve_lr
 
 __all__ = ["Adam"]
 
@@ -36,7 +36,7 @@ class Adam(Optimizer):
 
     def __init__(
         self,
-        params: ParamsT,
+        params: ParamsT | None = None,
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -44,7 +44,9 @@ class Adam(Optimizer):
         amsgrad: bool = False,
         *,
         decoupled_weight_decay: bool = False,
+        learning_rate: float | None = None,
     ) -> None:
+        lr = resolve_lr("Adam", lr, learning_rate, 1e-3)
         defaults = dict(
             lr=lr,
             betas=tuple(betas),

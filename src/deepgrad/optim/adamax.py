@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, _check_adam_group
+from .optimizer import Optimizer, ParamsT, _check_adam_group, resolve_lr
 
 __all__ = ["Adamax"]
 
@@ -28,12 +28,15 @@ class Adamax(Optimizer):
 
     def __init__(
         self,
-        params: ParamsT,
+        params: ParamsT | None = None,
         lr: float = 2e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        *,
+        learning_rate: float | None = None,
     ) -> None:
+        lr = resolve_lr("Adamax", lr, learning_rate, 2e-3)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay)
         super().__init__(params, defaults)
 

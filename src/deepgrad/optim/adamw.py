@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .adam import Adam
-from .optimizer import ParamsT
+from .optimizer import ParamsT, resolve_lr
 
 __all__ = ["AdamW"]
 
@@ -25,13 +25,16 @@ class AdamW(Adam):
 
     def __init__(
         self,
-        params: ParamsT,
+        params: ParamsT | None = None,
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
+        *,
+        learning_rate: float | None = None,
     ) -> None:
+        lr = resolve_lr("AdamW", lr, learning_rate, 1e-3)
         super().__init__(
             params,
             lr=lr,

@@ -13,6 +13,11 @@ arrays only (no pickled objects)::
     {"state": {0: {"step": 3, "exp_avg": array, ...}, ...},
      "param_groups": [{"lr": 0.001, ..., "params": [0, 1, 2]}, ...]}
 
+Keras' form ``Adam(learning_rate=1e-3)`` (``learning_rate`` is an alias of ``lr``) creates an
+optimizer *without* parameters; ``model.compile(optimizer=...)`` + ``fit`` (or ``build(params)``)
+binds the model's, and ``step()`` before that raises. The other hyperparameters keep PyTorch's
+names and defaults (``eps``, ``betas``, ``alpha``, ...).
+
 Parameters are numbered in the order they appear across the groups. Use
 :func:`deepgrad.optim.flatten_state_dict` to turn it into one flat ``{str: ndarray}`` dict for
 ``np.savez`` (loadable with ``allow_pickle=False``).
@@ -27,7 +32,7 @@ import numpy as np
 
 from ..tensor import Tensor, enable_grad
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "required", "resolve_lr"]
 
 
 class _Required:
@@ -47,7 +52,38 @@ class Optimizer:
     ``_check_group(group)`` to validate its hyperparameters.
     """
 
-    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+    def __init__(self, params: ParamsT | None, defaults: dict[str, Any]) -> None:
+        name = type(self).__name__
+        self.defaults: dict[str, Any] = dict(defaults)
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        self.param_groups: list[dict[str, Any]] = []
+        if params is None:  # Keras' style: the parameters come later (compile/fit or build)
+            self._check_group(dict(self.defaults))
+            return
+        if isinstance(params, int | float) and not isinstance(params, bool):
+            raise TypeError(
+                f"{name}: the first argument is the parameters (PyTorch's order), got the number "
+                f"{params!r}; for Keras' form write {name}(learning_rate={params!r})"
+            )
+        self._add_groups(params)
+
+    @property
+    def built(self) -> bool:
+        """Whether the optimizer has parameters (Keras' ``optimizer.built``)."""
+        return bool(self.param_groups)
+
+    def build(self, params: ParamsT) -> Optimizer:
+        """Bind the parameters of an optimizer made without them (``Adam(learning_rate=1e-3)``),
+        as Keras' ``optimizer.build(var_list)``; ``model.fit`` calls it with the model's."""
+        if self.param_groups:
+            raise RuntimeError(
+                f"{type(self).__name__}.build: the optimizer already has parameters; "
+                "create one optimizer per model"
+            )
+        self._add_groups(params)
+        return self
+
+    def _add_groups(self, params: ParamsT) -> None:
         name = type(self).__name__
         if isinstance(params, Tensor):
             raise TypeError(
@@ -56,9 +92,6 @@ class Optimizer:
             )
         if isinstance(params, dict):
             raise TypeError(f"{name}: params must be a list of dicts, got a single dict")
-        self.defaults: dict[str, Any] = dict(defaults)
-        self.state: dict[Tensor, dict[str, Any]] = {}
-        self.param_groups: list[dict[str, Any]] = []
         groups = list(params)
         if not groups:
             raise ValueError(f"{name}: got an empty parameter list")
@@ -136,8 +169,19 @@ class Optimizer:
         _check_nonneg(self, group, "lr")
 
     # ------------------------------------------------------------------ gradients
+    def _require_params(self, what: str) -> None:
+        if not self.param_groups:
+            name = type(self).__name__
+            raise RuntimeError(
+                f"{name}.{what}: the optimizer has no parameters (it was created without them, "
+                f"Keras' way); pass it to model.compile(optimizer=...) and call fit, call "
+                "optimizer.build(model.parameters()), or create it as "
+                f"{name}(model.parameters(), ...)"
+            )
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient (``None``), or fill it with zeros in place."""
+        self._require_params("zero_grad")
         for group in self.param_groups:
             for p in group["params"]:
                 g = p.grad
@@ -156,6 +200,7 @@ class Optimizer:
         ``closure`` (optional) re-evaluates the model and returns the loss; it is called
         (with gradient recording on) before the update and its result is returned.
         """
+        self._require_params("step")
         loss = None
         if closure is not None:
             with enable_grad():
@@ -252,6 +297,8 @@ class Optimizer:
                 f"{sorted(state_dict)}"
             )
         saved_groups = list(state_dict["param_groups"])
+        if saved_groups:
+            self._require_params("load_state_dict")
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
                 f"{name}.load_state_dict: the state dict has {len(saved_groups)} parameter "
@@ -337,3 +384,16 @@ def _check_adam_group(opt: Optimizer, group: dict[str, Any]) -> None:
         raise ValueError(f"{type(opt).__name__}: betas must be a pair, got {group['betas']}")
     _check_beta(opt, group, "betas", 0)
     _check_beta(opt, group, "betas", 1)
+
+
+def resolve_lr(opt_name: str, lr: float, learning_rate: float | None, default: float) -> float:
+    """``learning_rate`` (Keras' name) is an alias of ``lr`` (PyTorch's): it replaces ``lr`` when
+    ``lr`` is left at its default; both given with different values is an error."""
+    if learning_rate is None:
+        return lr
+    if lr != default and lr != learning_rate:
+        raise TypeError(
+            f"{opt_name}: got lr={lr!r} and learning_rate={learning_rate!r}; they are the same "
+            "hyperparameter (PyTorch's and Keras' name), give one"
+        )
+    return learning_rate

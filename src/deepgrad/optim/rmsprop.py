@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, _check_nonneg
+from .optimizer import Optimizer, ParamsT, _check_nonneg, resolve_lr
 
 __all__ = ["RMSprop"]
 
@@ -37,14 +37,17 @@ class RMSprop(Optimizer):
 
     def __init__(
         self,
-        params: ParamsT,
+        params: ParamsT | None = None,
         lr: float = 1e-2,
         alpha: float = 0.99,
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         momentum: float = 0.0,
         centered: bool = False,
+        *,
+        learning_rate: float | None = None,
     ) -> None:
+        lr = resolve_lr("RMSprop", lr, learning_rate, 1e-2)
         defaults = dict(
             lr=lr,
             alpha=alpha,

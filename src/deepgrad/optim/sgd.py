@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, _check_nonneg
+from .optimizer import Optimizer, ParamsT, _check_nonneg, resolve_lr
 
 __all__ = ["SGD"]
 
@@ -42,13 +42,16 @@ class SGD(Optimizer):
 
     def __init__(
         self,
-        params: ParamsT,
+        params: ParamsT | None = None,
         lr: float = 1e-3,
         momentum: float = 0.0,
         dampening: float = 0.0,
         weight_decay: float = 0.0,
         nesterov: bool = False,
+        *,
+        learning_rate: float | None = None,
     ) -> None:
+        lr = resolve_lr("SGD", lr, learning_rate, 1e-3)
         defaults = dict(
             lr=lr,
             momentum=momentum,

@@ -1,10 +1,20 @@
 """Training: Keras-style fit/evaluate/predict on every Module, callbacks, metrics, checkpoints.
 
-Importing this package binds ``compile``, ``fit``, ``evaluate`` and ``predict`` onto
-``deepgrad.nn.Module`` (the layers know nothing of training; training knows the layers).
+Importing this package binds ``compile``, ``fit``, ``evaluate``, ``predict``, ``save``,
+``save_weights`` and ``load_weights`` onto ``deepgrad.nn.Module`` (the layers know nothing of
+training; training knows the layers).
 """
 
-from . import callbacks, metrics  # noqa: F401
+from . import accuracy, auc, callbacks, metrics  # noqa: F401
+from .accuracy import (  # noqa: F401
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    SparseCategoricalAccuracy,
+    binary_accuracy,
+    categorical_accuracy,
+    sparse_categorical_accuracy,
+)
+from .auc import AUC, roc_auc_score  # noqa: F401
 from .callbacks import (  # noqa: F401
     Callback,
     CSVLogger,
@@ -20,6 +30,7 @@ from .callbacks import (  # noqa: F401
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint  # noqa: F401
 from .fit import compile, evaluate, fit, load_training_state, predict, save_training_state
 from .progbar import Progbar  # noqa: F401
+from .saving import load_model, load_weights, save, save_weights  # noqa: F401
 
 
 def _bind() -> None:
@@ -31,6 +42,9 @@ def _bind() -> None:
     Module.predict = predict
     Module.save_training_state = save_training_state
     Module.load_training_state = load_training_state
+    Module.save = save
+    Module.save_weights = save_weights
+    Module.load_weights = load_weights
 
 
 _bind()

@@ -54,7 +54,8 @@ class CallbackList(Callback):
 
 
 class History(Callback):
-    """Records every epoch's logs: ``history.history['loss']`` is the list of epoch losses."""
+    """Records every epoch's logs: ``history.history['loss']`` is the list of epoch losses;
+    ``fit`` also logs the learning rate of each epoch as ``'lr'`` and ``'learning_rate'``."""
 
     def __init__(self) -> None:
         self.history: dict[str, list[float]] = {}
@@ -171,7 +172,7 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is not None:
-            logs["lr"] = float(self.model.optimizer.param_groups[0]["lr"])
+            logs["learning_rate"] = logs["lr"] = float(self.model.optimizer.param_groups[0]["lr"])
 
 
 class ReduceLROnPlateau(Callback):
@@ -195,7 +196,7 @@ class ReduceLROnPlateau(Callback):
         cur = _monitored(logs, self.monitor, "ReduceLROnPlateau")
         opt = self.model.optimizer
         if logs is not None:
-            logs["lr"] = float(opt.param_groups[0]["lr"])
+            logs["learning_rate"] = logs["lr"] = float(opt.param_groups[0]["lr"])
         if cur is None:
             return
         if self.cooldown_counter > 0:
@@ -279,7 +280,7 @@ def plot_history(history: dict[str, list[float]], path: str | os.PathLike) -> Pa
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = [k for k in history if not k.startswith("val_") and k != "lr"]
+    names = [k for k in history if not k.startswith("val_") and k not in ("lr", "learning_rate")]
     fig, axes = plt.subplots(1, max(len(names), 1), figsize=(4.5 * max(len(names), 1), 3.4))
     axes = np.atleast_1d(axes)
     for ax, name in zip(axes, names, strict=False):

@@ -5,15 +5,20 @@
     model.evaluate(x_test, y_test)
 
 One training step is the notes' recipe: forward, cost (plus the layers' L1/L2 penalties),
-backpropagation, the optimizer's update, then constraints (max-norm). ``fit(..., resume=path)``
-saves the full training state after every epoch and, if the file exists, continues from it,
-reaching exactly the result of an uninterrupted run (same weights, optimizer state and RNG).
+backpropagation, the optimizer's update, then constraints (max-norm). Keras' losses (the names
+'binary_crossentropy', 'mse', ... and the classes of ``deepgrad.nn.keras_losses``) are called as
+Keras calls them, ``loss(y_true, y_pred, sample_weight)``; PyTorch-style losses and plain
+functions as ``loss(output, target)``. The optimizer may be a name, an optimizer made Keras'
+way without parameters (``optim.Adam(learning_rate=1e-3)``: ``fit`` binds the model's), or one
+already holding them. ``history.history`` has one entry per epoch for the loss, each metric,
+the ``val_`` versions and the learning rate (``'lr'`` and ``'learning_rate'``).
+``fit(..., resume=path)`` saves the full training state after every epoch and, if the file
+exists, continues from it, reaching exactly the result of an uninterrupted run.
 """
 
 from __future__ import annotations
 
 import inspect
-import math
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -23,8 +28,9 @@ from typing import Any
 import numpy as np
 
 from .. import optim
-from ..random import get_rng, get_rng_state, set_rng_state
+from ..random import get_rng_state, set_rng_state
 from ..tensor import Tensor, no_grad
+from .batches import as_tuple, is_arrays, length, make_batches, take, to_tensor, unpack
 from .callbacks import Callback, CallbackList, History
 from .checkpoint import load_checkpoint, save_checkpoint
 from .metrics import Metric, get_metric
@@ -61,32 +67,49 @@ def compile(  # noqa: A001
     metrics: Sequence[Any] | None = None,
     **optimizer_kwargs: Any,
 ) -> None:
-    """Choose the optimizer (a name like 'adam'/'sgd', an Optimizer, or a factory
-    ``params -> Optimizer``), the loss (a Keras name, a loss Module or a function
-    ``(output, target) -> scalar Tensor``) and the metrics shown during training."""
+    """Choose the optimizer, the loss and the metrics shown during training.
+
+    ``optimizer``: a name ('adam', 'sgd', ...; ``optimizer_kwargs`` such as ``lr=`` or
+    ``learning_rate=`` go to it), an Optimizer (with or without parameters: one made as
+    ``optim.SGD(learning_rate=0.1, momentum=0.9)`` is bound to this model's parameters by
+    ``fit``) or a factory ``params -> Optimizer``. ``loss``: a Keras or PyTorch name (see
+    ``deepgrad.nn.get_loss``), a loss object or a function ``(output, target) -> scalar``.
+    ``metrics``: names ('accuracy' is resolved as Keras does, from the loss and the shapes),
+    Metric objects or functions ``(y_true, y_pred) -> float``.
+    """
     if isinstance(optimizer, str) and optimizer.lower() not in _OPTIMIZERS:
         raise ValueError(f"compile: unknown optimizer {optimizer!r}; known: {sorted(_OPTIMIZERS)}")
+    is_instance = not isinstance(optimizer, str | type) and hasattr(optimizer, "step")
+    if is_instance and optimizer_kwargs:
+        raise TypeError(
+            f"compile: options {sorted(optimizer_kwargs)} are for an optimizer given by name; "
+            f"set them on the {type(optimizer).__name__} itself"
+        )
+    loss_fn = _resolve_loss(loss)
     self.__dict__["_compiled"] = {
         "optimizer": optimizer,
         "optimizer_kwargs": optimizer_kwargs,
-        "loss": _resolve_loss(loss),
-        "metrics": [get_metric(m) for m in (metrics or [])],
+        "loss": loss_fn,
+        "loss_spec": loss,
+        "metric_specs": list(metrics or []),
+        "metrics": [get_metric(m, loss_fn) for m in (metrics or [])],
     }
-    self.__dict__["optimizer"] = None
-    if not isinstance(optimizer, str | type) and hasattr(optimizer, "step"):
-        self.__dict__["optimizer"] = optimizer
+    self.__dict__["optimizer"] = optimizer if is_instance else None
 
 
 def _ensure_optimizer(model: Any) -> Any:
-    if model.__dict__.get("optimizer") is not None:
-        return model.optimizer
+    opt = model.__dict__.get("optimizer")
+    if opt is not None:
+        if isinstance(opt, optim.Optimizer) and not opt.param_groups:
+            opt.build(_params(model, "fit"))  # made Keras' way: bind this model's parameters
+        return opt
     spec = model._compiled["optimizer"]
     kw = dict(model._compiled["optimizer_kwargs"])
-    params = list(model.parameters())
-    if not params:
-        raise RuntimeError(f"fit: {type(model).__name__} has no parameters to train")
+    params = _params(model, "fit")
     if isinstance(spec, str):
         cls, defaults = _OPTIMIZERS[spec.lower()]
+        if "learning_rate" in kw:
+            defaults = {k: v for k, v in defaults.items() if k != "lr"}
         opt = cls(params, **{**defaults, **kw})
     else:
         opt = spec(params, **kw)
@@ -94,95 +117,46 @@ def _ensure_optimizer(model: Any) -> Any:
     return opt
 
 
+def _params(model: Any, who: str) -> list:
+    params = list(model.parameters())
+    if not params:
+        raise RuntimeError(f"{who}: {type(model).__name__} has no parameters to train")
+    return params
+
+
 def _param_dtype(model: Any) -> np.dtype:
     p = next(model.parameters(), None)
     return p.dtype if p is not None else np.dtype(np.float32)
 
 
-def _to_tensor(a: Any, dtype: np.dtype) -> Tensor:
-    if isinstance(a, Tensor):
-        return a
-    arr = np.asarray(a)
-    if arr.dtype.kind == "f" and arr.dtype != dtype:
-        arr = arr.astype(dtype)
-    elif arr.dtype.kind == "u" and arr.dtype.itemsize < 8 and arr.ndim > 1:
-        arr = arr.astype(dtype)  # raw pixels: uint8 images become floats (not rescaled)
-    return Tensor(arr, dtype=arr.dtype)
+def _np(a: Any) -> Any:
+    if isinstance(a, tuple | list):
+        return type(a)(_np(v) for v in a)
+    return a.data if isinstance(a, Tensor) else np.asarray(a)
 
 
-def _as_tuple(x: Any) -> tuple:
-    return tuple(x) if isinstance(x, tuple | list) else (x,)
-
-
-def _length(x: Any) -> int:
-    first = _as_tuple(x)[0]
-    return len(first)
-
-
-def _take(x: Any, idx: Any) -> Any:
-    if isinstance(x, tuple | list):
-        return tuple(np.asarray(a)[idx] for a in x)
-    return np.asarray(x.data if isinstance(x, Tensor) else x)[idx]
-
-
-class _ArrayBatches:
-    """Mini-batches of in-memory arrays, shuffled by deepgrad's generator each epoch."""
-
-    def __init__(self, x: Any, y: Any, batch_size: int, shuffle: bool,
-                 sample_weight: np.ndarray | None = None) -> None:
-        n = _length(x)
-        if y is not None and len(y) != n:
-            raise ValueError(f"fit: x has {n} samples but y has {len(y)}")
-        self.x, self.y, self.w, self.n = x, y, sample_weight, n
-        self.batch_size, self.shuffle = batch_size, shuffle
-
-    def __len__(self) -> int:
-        return math.ceil(self.n / self.batch_size)
-
-    def __iter__(self):
-        order = get_rng().permutation(self.n) if self.shuffle else None
-        for start in range(0, self.n, self.batch_size):
-            idx = (order[start:start + self.batch_size] if order is not None
-                   else slice(start, start + self.batch_size))
-            yb = None if self.y is None else _take(self.y, idx)
-            wb = None if self.w is None else self.w[idx]
-            yield _take(self.x, idx), yb, wb
-
-
-def _batches(x: Any, y: Any, batch_size: int, shuffle: bool, class_weight: dict | None) -> Any:
-    if y is None and not isinstance(x, np.ndarray | Tensor):
-        return x  # an iterable of batches (e.g. a DataLoader, a list of (x, y) pairs)
-    if y is None:
-        raise ValueError("fit: y is required when x is an array")
-    w = None
-    if class_weight:
-        labels = np.asarray(y)
-        if labels.ndim > 1:
-            labels = labels.argmax(-1)
-        w = np.array([class_weight.get(int(c), 1.0) for c in labels], dtype=np.float32)
-    return _ArrayBatches(x, np.asarray(y.data if isinstance(y, Tensor) else y), batch_size,
-                         shuffle, w)
-
-
-def _unpack(batch: Any) -> tuple[Any, Any, Any]:
-    if isinstance(batch, dict):
-        return batch.get("x", batch.get("inputs")), batch.get("y", batch.get("targets")), None
-    if isinstance(batch, tuple | list):
-        if len(batch) == 3:
-            return batch[0], batch[1], batch[2]
-        if len(batch) == 2:
-            return batch[0], batch[1], None
-    raise ValueError("fit: each batch must be (x, y) or (x, y, sample_weight)")
+def record_inputs(model: Any, xb: Any) -> None:
+    """Remember the input shapes (batch dim None) and dtypes seen first, for ``summary()``."""
+    if model.__dict__.get("_input_spec") is None:
+        model.__dict__["_input_spec"] = [
+            ((None, *np.shape(_np(a))[1:]), str(_np(a).dtype)) for a in as_tuple(xb)
+        ]
 
 
 def _forward(model: Any, xb: Any, dtype: np.dtype) -> Any:
-    return model(*(_to_tensor(a, dtype) for a in _as_tuple(xb)))
+    record_inputs(model, xb)
+    return model(*(to_tensor(a, dtype) for a in as_tuple(xb)))
 
 
 def _compute_loss(model: Any, out: Any, yb: Any, wb: Any, dtype: np.dtype) -> Tensor:
     loss_fn = model._compiled["loss"]
-    target = _to_tensor(yb, dtype) if yb is not None else None
-    if wb is None:
+    if yb is None:
+        raise ValueError("fit/evaluate: the batches carry no targets; give (x, y) batches or y")
+    target = to_tensor(yb, dtype)
+    if getattr(loss_fn, "keras_order", False):  # Keras' loss(y_true, y_pred, sample_weight)
+        sw = None if wb is None else np.asarray(wb, dtype=dtype)
+        loss = loss_fn(target, out, sample_weight=sw)
+    elif wb is None:
         loss = loss_fn(out, target)
     else:
         per_sample = _per_sample_loss(loss_fn, out, target)
@@ -241,16 +215,16 @@ def fit(
     if validation_split and validation_data is None:
         if not 0 < validation_split < 1:
             raise ValueError(f"fit: validation_split must be in (0, 1), got {validation_split}")
-        n = _length(x)
-        cut = n - int(round(n * validation_split))
-        if y is None:
+        if y is None or not is_arrays(x):
             raise ValueError("fit: validation_split needs array inputs x and y")
-        validation_data = (_take(x, slice(cut, None)), np.asarray(y)[cut:])
-        x, y = _take(x, slice(0, cut)), np.asarray(y)[:cut]
-    train_batches = _batches(x, y, batch_size, shuffle, class_weight)
+        n = length(x)
+        cut = n - int(round(n * validation_split))
+        validation_data = (take(x, slice(cut, None)), np.asarray(_np(y))[cut:])
+        x, y = take(x, slice(0, cut)), np.asarray(_np(y))[:cut]
+    train_batches = make_batches(x, y, batch_size, shuffle, class_weight)
     dtype = _param_dtype(self)
     if not list(self.parameters()):  # lazy layers: build them with one batch
-        xb, _, _ = _unpack(next(iter(train_batches)))
+        xb, _, _ = unpack(next(iter(train_batches)))
         with no_grad():
             _forward(self, xb, np.dtype(np.float32))
         dtype = _param_dtype(self)
@@ -280,7 +254,7 @@ def fit(
             print(f"Epoch {epoch + 1}/{epochs}")
         step = 0
         for step, batch in enumerate(train_batches, 1):
-            xb, yb, wb = _unpack(batch)
+            xb, yb, wb = unpack(batch)
             cbs.on_batch_begin(step - 1)
             out = _forward(self, xb, dtype)
             loss = _compute_loss(self, out, yb, wb, dtype)
@@ -288,16 +262,17 @@ def fit(
             loss.backward()
             opt.step()
             self.apply_constraints()
-            n = len(_as_tuple(xb)[0])
+            n = len(as_tuple(xb)[0])
             lv = float(loss.data)
             total += lv * n
             count += n
             logs = {"loss": total / count}
-            if metrics and yb is not None:
-                pred = _outputs_np(out)
+            if metrics:
+                pred, target = _outputs_np(out), _np(yb)
                 for m in metrics:
-                    m.update(np.asarray(yb), pred)
-                    logs[m.name] = m.result()
+                    m.update(target, pred)
+                    if m.per_batch:
+                        logs[m.name] = m.result()
             cbs.on_batch_end(step - 1, {**logs, "loss": lv})
             if bar:
                 bar.update(step, logs)
@@ -309,8 +284,11 @@ def fit(
                 validation_data, tuple | list) else (validation_data, None)
             vres = evaluate(self, vx, vy, batch_size=batch_size, return_dict=True)
             logs.update({"val_" + k: v for k, v in vres.items()})
+        lr = _learning_rate(opt)
         if bar:
-            bar.finish(step, logs)
+            bar.finish(step, logs if lr is None else {**logs, "learning_rate": lr})
+        if lr is not None:
+            logs["learning_rate"] = logs["lr"] = lr
         cbs.on_epoch_end(epoch, logs)
         if resume is not None:
             save_training_state(self, resume, epoch)
@@ -320,32 +298,36 @@ def fit(
     return history
 
 
+def _learning_rate(opt: Any) -> float | None:
+    groups = getattr(opt, "param_groups", None)
+    return float(groups[0]["lr"]) if groups and "lr" in groups[0] else None
+
+
 @no_grad()
 def evaluate(
     self: Any, x: Any = None, y: Any = None, batch_size: int = 32, verbose: int = 0,
     return_dict: bool = False,
 ) -> Any:
-    """Loss and metrics over the data (eval mode, no graph): ``[loss, *metrics]`` or a dict."""
+    """Loss and metrics over the data (eval mode, no graph): ``[loss, *metrics]`` (the loss
+    alone without metrics) or a dict. Data as for ``fit``."""
     if "_compiled" not in self.__dict__:
         raise RuntimeError(f"evaluate: call {type(self).__name__}.compile(...) first")
     was = self.training
     self.eval()
     dtype = _param_dtype(self)
-    metrics = [get_metric(m.fn) for m in self._compiled["metrics"]]
-    for m, orig in zip(metrics, self._compiled["metrics"], strict=True):
-        m.name = orig.name
+    metrics = [m.clone() for m in self._compiled["metrics"]]
     total, count = 0.0, 0
     try:
-        for batch in _batches(x, y, batch_size, False, None):
-            xb, yb, wb = _unpack(batch)
+        for batch in make_batches(x, y, batch_size, False, None, "evaluate"):
+            xb, yb, wb = unpack(batch, "evaluate")
             out = _forward(self, xb, dtype)
             loss = _compute_loss(self, out, yb, wb, dtype)
-            n = len(_as_tuple(xb)[0])
+            n = len(as_tuple(xb)[0])
             total += float(loss.data) * n
             count += n
-            pred = _outputs_np(out)
+            pred, target = _outputs_np(out), _np(yb)
             for m in metrics:
-                m.update(np.asarray(yb), pred)
+                m.update(target, pred)
     finally:
         self.train(was)
     res = {"loss": total / max(count, 1), **{m.name: m.result() for m in metrics}}
@@ -357,16 +339,30 @@ def evaluate(
 
 @no_grad()
 def predict(self: Any, x: Any, batch_size: int = 32, verbose: int = 0) -> np.ndarray:
-    """The model's outputs for ``x`` (eval mode, no graph), as one NumPy array."""
+    """The model's outputs for ``x`` (eval mode, no graph), as one NumPy array.
+
+    ``x``: an array (or a tuple/list of arrays, one per input), cut into ``batch_size``
+    batches; or an iterable of batches such as the DataLoader given to ``fit`` (each batch x
+    alone or ``(x, y)`` / ``(x, y, sample_weight)``, whose x is taken, as Keras).
+    """
     was = self.training
     self.eval()
     dtype = _param_dtype(self)
     outs = []
     try:
-        n = _length(x)
-        for start in range(0, n, batch_size):
-            xb = _take(x, slice(start, start + batch_size))
-            outs.append(_outputs_np(_forward(self, xb, dtype)))
+        if is_arrays(x):
+            for start in range(0, length(x), batch_size):
+                xb = take(x, slice(start, start + batch_size))
+                outs.append(_outputs_np(_forward(self, xb, dtype)))
+        else:
+            if isinstance(x, dict) or not hasattr(x, "__iter__"):
+                raise TypeError(
+                    f"predict: x must be an array, a tuple of arrays or an iterable of batches, "
+                    f"got {type(x).__name__}"
+                )
+            for batch in x:
+                xb, _, _ = unpack(batch, "predict")
+                outs.append(_outputs_np(_forward(self, xb, dtype)))
     finally:
         self.train(was)
     return np.concatenate(outs) if outs else np.zeros((0,))

@@ -2,11 +2,14 @@
 
 Functions take ``(y_true, y_pred)`` like scikit-learn's; ``y_pred`` may be scores/probabilities
 (N, C) (the argmax is taken), a single-column probability (thresholded at 0.5) or labels.
-``Metric`` objects accumulate over batches for ``fit``/``evaluate``.
+``Metric`` objects accumulate over batches for ``fit``/``evaluate``; Keras' accuracies and AUC
+are in :mod:`deepgrad.train.accuracy` and :mod:`deepgrad.train.auc`, reached by name through
+:func:`get_metric`.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -27,13 +30,20 @@ def _labels(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
         p = p.argmax(-1)
     elif p.ndim == t.ndim + 1 and p.shape[-1] == 1:
         p = (p[..., 0] > 0.5).astype(np.int64)
-    elif p.dtype.kind == "f" and p.shape == t.shape and t.dtype.kind in "iub":
-        p = (p > 0.5).astype(np.int64)
+    elif p.dtype.kind == "f" and p.shape == t.shape and _is_binary_labels(t):
+        p = (p > 0.5).astype(np.int64)  # probabilities against 0/1 labels (ints or floats)
+        t = t.astype(np.int64)
     if t.ndim == p.ndim + 1:  # one-hot targets
         t = t.argmax(-1)
     if t.shape != p.shape:
         raise ValueError(f"metric: y_true has shape {t.shape}, y_pred {np.shape(y_pred)}")
     return t.reshape(-1), p.reshape(-1)
+
+
+def _is_binary_labels(t: np.ndarray) -> bool:
+    if t.dtype.kind in "iub":
+        return True
+    return t.dtype.kind == "f" and bool(np.all((t == 0) | (t == 1)))
 
 
 def accuracy(y_true: Any, y_pred: Any) -> float:
@@ -106,9 +116,17 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> float:
 
 
 class Metric:
-    """A metric averaged over batches (weighted by batch size), as Keras shows during fit."""
+    """A metric averaged over batches (weighted by batch size), as Keras shows during fit.
 
-    def __init__(self, name: str, fn: Callable[[Any, Any], float]) -> None:
+    ``update(y_true, y_pred)`` adds a batch, ``result()`` gives the value so far, ``reset()``
+    starts again, ``clone()`` gives a fresh metric with the same settings (``evaluate`` uses
+    one, so the running values of ``fit`` are untouched). ``per_batch = False`` marks metrics
+    too costly to recompute after every batch (``fit`` shows them once per epoch).
+    """
+
+    per_batch = True
+
+    def __init__(self, name: str, fn: Callable[[Any, Any], float] | None) -> None:
         self.name = name
         self.fn = fn
         self.reset()
@@ -127,10 +145,16 @@ class Metric:
     def result(self) -> float:
         return self.total / self.count if self.count else float("nan")
 
+    def clone(self) -> Metric:
+        new = copy.copy(self)
+        new.reset()
+        return new
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
 
 _METRICS: dict[str, tuple[str, Callable]] = {
-    "accuracy": ("accuracy", accuracy),
-    "acc": ("accuracy", accuracy),
     "top5": ("top5_accuracy", lambda t, p: top_k_accuracy(t, p, 5)),
     "top_k_accuracy": ("top5_accuracy", lambda t, p: top_k_accuracy(t, p, 5)),
     "precision": ("precision", precision),
@@ -141,13 +165,51 @@ _METRICS: dict[str, tuple[str, Callable]] = {
 }
 
 
-def get_metric(spec: str | Callable | Metric) -> Metric:
-    """A Metric from a Keras-style name ('accuracy', 'top5', 'f1', 'mse', ...) or a function."""
+def _keras_metric(spec: str, loss: Any) -> Metric | None:
+    from .accuracy import (
+        AutoAccuracy,
+        BinaryAccuracy,
+        CategoricalAccuracy,
+        SparseCategoricalAccuracy,
+    )
+    from .auc import AUC
+
+    key = spec.lower()
+    if key in ("accuracy", "acc"):
+        return AutoAccuracy(spec, loss)
+    classes = {
+        "binary_accuracy": BinaryAccuracy, "binaryaccuracy": BinaryAccuracy,
+        "categorical_accuracy": CategoricalAccuracy, "categoricalaccuracy": CategoricalAccuracy,
+        "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+        "sparsecategoricalaccuracy": SparseCategoricalAccuracy,
+        "auc": AUC,
+    }
+    return classes[key]() if key in classes else None
+
+
+KERAS_NAMES = ("accuracy", "acc", "binary_accuracy", "categorical_accuracy",
+               "sparse_categorical_accuracy", "AUC")
+
+
+def get_metric(spec: str | Callable | Metric, loss: Any = None) -> Metric:
+    """A Metric from a name or a function ``(y_true, y_pred) -> float``.
+
+    Keras' names: 'accuracy'/'acc' (binary, sparse or categorical accuracy, chosen from the
+    first batch's shapes and the compiled ``loss`` as Keras does, see
+    :mod:`deepgrad.train.accuracy`), 'binary_accuracy', 'categorical_accuracy',
+    'sparse_categorical_accuracy', 'AUC' (exact ROC AUC, :mod:`deepgrad.train.auc`); also
+    'top5', 'precision', 'recall', 'f1' (macro), 'mse', 'mae'.
+    """
     if isinstance(spec, Metric):
         return spec
     if callable(spec):
         return Metric(getattr(spec, "__name__", "metric"), spec)
+    if not isinstance(spec, str):
+        raise TypeError(f"metric: expected a name, a function or a Metric, got {type(spec)}")
+    found = _keras_metric(spec, loss)
+    if found is not None:
+        return found
     if spec not in _METRICS:
-        raise ValueError(f"unknown metric {spec!r}; known: {sorted(_METRICS)}")
+        raise ValueError(f"unknown metric {spec!r}; known: {sorted(_METRICS) + list(KERAS_NAMES)}")
     name, fn = _METRICS[spec]
     return Metric(name, fn)

@@ -27,6 +27,12 @@ class LRScheduler:
                 f"{type(self).__name__}: expected a deepgrad.optim.Optimizer, got "
                 f"{type(optimizer).__name__}"
             )
+        if not optimizer.param_groups:
+            raise RuntimeError(
+                f"{type(self).__name__}: {type(optimizer).__name__} has no parameters yet (made "
+                "Keras' way, without them); create the scheduler after fit has bound them or "
+                "after optimizer.build(model.parameters())"
+            )
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
