@@ -311,6 +311,20 @@ class BinaryCrossentropy(Loss):
                 "label_smoothing": self.label_smoothing}
 
 
+def sparse_labels(who: str, y_true: Any, pred_shape: tuple[int, ...]) -> np.ndarray:
+    """Integer class labels of shape ``pred_shape[:-1]``; a trailing axis of 1 is dropped, as
+    Keras's sparse losses and metrics do."""
+    t = np.asarray(y_true)
+    if t.ndim == len(pred_shape) and t.shape[-1:] == (1,):
+        t = t[..., 0]
+    if len(pred_shape) < 1 or t.shape != tuple(pred_shape[:-1]):
+        raise ValueError(
+            f"{who}: integer labels must have shape {tuple(pred_shape[:-1])} (y_pred "
+            f"{tuple(pred_shape)} without its class axis), got {np.shape(y_true)}"
+        )
+    return t
+
+
 def _log_probs(y_pred: Tensor, from_logits: bool) -> Tensor:
     if from_logits:
         return F.log_softmax(y_pred, -1)
@@ -360,14 +374,7 @@ class SparseCategoricalCrossentropy(Loss):
         self.from_logits = bool(from_logits)
 
     def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        t = np.asarray(y_true.data)
-        if t.ndim == y_pred.ndim and t.shape[-1:] == (1,):
-            t = t[..., 0]
-        if y_pred.ndim < 1 or t.shape != y_pred.shape[:-1]:
-            raise ValueError(
-                f"{self.name}: integer labels must have shape {y_pred.shape[:-1]} (y_pred "
-                f"{y_pred.shape} without its class axis), got {np.shape(y_true.data)}"
-            )
+        t = sparse_labels(self.name, y_true.data, y_pred.shape)
         if t.dtype.kind == "f":
             if not np.all(np.isfinite(t) & (t == np.round(t))):
                 raise ValueError(f"{self.name}: float labels must be whole numbers")

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..nn.keras_losses import sparse_labels
 from .metrics import Metric
 
 __all__ = [
@@ -63,14 +64,8 @@ def categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
 
 def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
     """Per-sample [y_true == argmax y_pred] (Keras' sparse_categorical_accuracy)."""
-    t, p = np.asarray(y_true), np.asarray(y_pred)
-    if t.ndim == p.ndim and t.shape[-1:] == (1,):
-        t = t[..., 0]
-    if p.ndim < 1 or t.shape != p.shape[:-1]:
-        raise ValueError(
-            f"sparse_categorical_accuracy: labels must have shape {p.shape[:-1]} (y_pred "
-            f"{p.shape} without its class axis), got {np.shape(y_true)}"
-        )
+    p = np.asarray(y_pred)
+    t = sparse_labels("sparse_categorical_accuracy", y_true, p.shape)
     return (t == p.argmax(-1)).astype(np.float64)
 
 
