@@ -78,6 +78,12 @@ def _better(mode: str, monitor: str) -> Callable[[float, float, float], bool]:
     raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
 
 
+def _past_history(model: Any) -> dict[str, list[float]]:
+    """The history of the epochs before this fit started (non-empty only when resumed)."""
+    hist = getattr(model, "__dict__", {}).get("history")
+    return dict(hist.history) if hist is not None else {}
+
+
 def _monitored(logs: dict | None, monitor: str, who: str) -> float | None:
     if not logs or monitor not in logs:
         import warnings
@@ -141,6 +147,14 @@ class ModelCheckpoint(Callback):
         self.better = _better(mode, monitor)
         self.best = math.inf if self.better(0, 1, 0) else -math.inf
         self.last_saved: Path | None = None
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        # a resumed fit: the best so far is in the restored history, so a worse epoch after
+        # the restart does not overwrite the best checkpoint
+        past = _past_history(self.model).get(self.monitor, [])
+        for v in past:
+            if self.better(float(v), self.best, 0.0):
+                self.best = float(v)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs or {}
@@ -265,7 +279,9 @@ class PlotCurves(Callback):
         self.path = Path(path)
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self.history: dict[str, list[float]] = {}
+        # a resumed fit starts from the epochs already done
+        self.history: dict[str, list[float]] = {
+            k: [float(x) for x in v] for k, v in _past_history(self.model).items()}
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         for k, v in (logs or {}).items():

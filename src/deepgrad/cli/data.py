@@ -1,27 +1,13 @@
-"""The ``deepgrad`` command line.
-
-Each subcommand group is one function that adds its parser; register it in ``COMMANDS``::
-
-    def add_train(sub):                       # in this file or imported from its module
-        p = sub.add_parser("train", help="...")
-        p.set_defaults(func=run_train)
-
-    COMMANDS.append(add_train)
-
-``main`` builds the parser from ``COMMANDS``, parses, and calls ``args.func(args)``; a
-function returns the exit code (``None`` means 0).
-"""
+"""``deepgrad data list`` and ``deepgrad data get NAME...``: the dataset store."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 
-__all__ = ["main", "build_parser", "COMMANDS"]
+__all__ = ["add_data"]
 
 
-# ----------------------------------------------------------------------------- deepgrad data
 def _human_size(n: int) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
@@ -79,37 +65,3 @@ def add_data(sub: argparse._SubParsersAction) -> None:
     gp.add_argument("names", nargs="+", metavar="NAME")
     gp.add_argument("--force", action="store_true", help="fetch again even when present")
     gp.set_defaults(func=data_get)
-
-
-# ----------------------------------------------------------------------------- other modules
-def add_task_commands(sub: argparse._SubParsersAction) -> None:
-    """Register the course tasks' commands (``demo``, ``train``) from ``deepgrad.tasks``."""
-    from deepgrad.tasks import commands
-
-    commands.add_demo(sub)
-    commands.add_train(sub)
-
-
-# ----------------------------------------------------------------------------- the table
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_data, add_task_commands]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every registered subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="deepgrad", description="deepgrad: the Introduction to Deep Learning course, runnable")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in COMMANDS:
-        add(sub)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``deepgrad`` script."""
-    args = build_parser().parse_args(argv)
-    code = args.func(args)
-    return 0 if code is None else int(code)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -3,6 +3,14 @@ import pytest
 from deepgrad.cli import COMMANDS, build_parser, main
 
 
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    """A fresh, empty DEEPGRAD_DATA for one test."""
+    root = tmp_path / "store"
+    monkeypatch.setenv("DEEPGRAD_DATA", str(root))
+    return root
+
+
 def test_data_list_shows_every_dataset(store, capsys):
     assert main(["data", "list"]) == 0
     out = capsys.readouterr().out

@@ -1,0 +1,50 @@
+"""The ``deepgrad`` command line: ``deepgrad data ...``, ``deepgrad tasks``, ``deepgrad TASK
+...`` for every course task (generated from ``deepgrad.tasks.TASKS``, see ``cli/tasks.py``),
+``deepgrad demo`` (the flagship: ``deepgrad mnist``) and ``deepgrad predict TASK INPUT...``.
+
+Each subcommand group is one function that adds its parser; register it in ``COMMANDS``::
+
+    def add_train(sub):                       # in this file or imported from its module
+        p = sub.add_parser("train", help="...")
+        p.set_defaults(func=run_train)
+
+    COMMANDS.append(add_train)
+
+``main`` builds the parser from ``COMMANDS``, parses, and calls ``args.func(args)``; a
+function returns the exit code (``None`` means 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from .data import add_data
+from .tasks import add_task_commands
+
+__all__ = ["main", "build_parser", "COMMANDS"]
+
+# ----------------------------------------------------------------------------- the table
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_data, add_task_commands]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="deepgrad", description="deepgrad: the Introduction to Deep Learning course, runnable")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``deepgrad`` script."""
+    args = build_parser().parse_args(argv)
+    code = args.func(args)
+    return 0 if code is None else int(code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
