@@ -308,6 +308,51 @@ def make_result(
     return out
 
 
+class _Output:
+    """The backward of output ``index`` of a multi-output op: the engine hands its delta to the
+    op's hub (its only parent) instead of calling anything."""
+
+    __slots__ = ("index", "count")
+
+    def __init__(self, index: int, count: int) -> None:
+        self.index, self.count = index, count
+
+    def __call__(self, delta: np.ndarray) -> tuple:  # only reached if called by hand
+        raise RuntimeError("an output of a multi-output op has no backward of its own")
+
+
+def make_results(
+    datas: Sequence[np.ndarray],
+    parents: Sequence[Tensor],
+    backward: Callable[[tuple[np.ndarray | None, ...]], Sequence[np.ndarray | None]],
+    op: str,
+    differentiable: Sequence[bool] | None = None,
+) -> tuple[Tensor, ...]:
+    """Wrap the outputs of ONE computation (an LSTM's outputs and final states, values and
+    indices, ...) that share one backward.
+
+    ``backward(deltas)`` receives one entry per output: dC/d(output k), or None when output k
+    did not take part in the cost; it returns one gradient per parent, as for
+    :func:`make_result`, and runs once, after the gradients of all used outputs are summed.
+    ``differentiable[k] = False`` makes output k a constant (integer indices, masks).
+
+    In the graph the op is a hub node holding ``parents`` and ``backward``; each output is a
+    node whose only parent is the hub and whose backward is the marker ``_Output(k, count)``.
+    """
+    count = len(datas)
+    diff = [True] * count if differentiable is None else list(differentiable)
+    hub = make_result(np.empty((0,), dtype=np.result_type(*[np.asarray(d).dtype
+                                                             for d in datas])),
+                      parents, backward, op)
+    outs = []
+    for k, d in enumerate(datas):
+        if hub.requires_grad and diff[k]:
+            outs.append(make_result(d, (hub,), _Output(k, count), op))
+        else:
+            outs.append(make_result(d, (), None, op))  # type: ignore[arg-type]  (a constant)
+    return tuple(outs)
+
+
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum ``grad`` over the axes that broadcasting added or stretched, giving ``shape``."""
     if grad.shape == shape:
@@ -370,6 +415,18 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
         parents = node._parents
         if node._saved is not None:
             _check_versions(node, parents, node._saved)
+        if type(backward) is _Output:  # hand the delta to the op's hub, into its slot
+            if not retain_graph:
+                node._parents, node._backward, node._saved = (), _freed_backward, None
+            hub = parents[0]
+            slots = grads.get(id(hub))
+            if slots is None:
+                slots = grads[id(hub)] = [None] * backward.count
+            k = backward.index
+            slots[k] = delta if slots[k] is None else np.asarray(slots[k] + delta)
+            continue
+        if type(delta) is list:  # a hub: one backward for all its outputs
+            delta = tuple(delta)
         parent_grads = backward(delta)
         if not retain_graph:
             node._parents = ()

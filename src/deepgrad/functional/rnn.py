@@ -14,8 +14,8 @@ with the gates stacked LSTM (i, f, g, o) and GRU (r, z, n), G = 4, 3, 1.
   sequence (``pack_padded_sequence``) and pads back. With ``reverse=True`` and right-padded
   sequences each sequence's backward pass therefore starts at its own last element.
 
-The final states are extra outputs of the same computation (``rnn_graph.py``): small nodes
-that hand their gradient to the sequence node before it runs its backward.
+The final states are extra outputs of the same computation: one multi-output node
+(``tensor.make_results``, wired in ``rnn_graph.py``) whose backward gets the delta of each.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Graph plumbing and input checks shared by the recurrent ops in ``functional/rnn.py``.
 
-A whole recurrence is ONE graph node; its final states are extra outputs of the same
-computation, recorded as small nodes that park their gradient (delta) where the sequence node
-finds it when its own backward runs.
+A whole recurrence is ONE graph node with several outputs (the sequence output and the final
+states, ``tensor.make_results``): its backward runs once, given the delta of each output used.
 """
 
 from __future__ import annotations
@@ -12,26 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, make_result
+from ..tensor import Tensor, make_results
 
 __all__ = ["lengths_to_mask"]
 
 
 # ------------------------------------------------------------------------------ graph wiring
-
-
-def final_state(main: Tensor, data: np.ndarray, slots: list, k: int, zero: np.ndarray) -> Tensor:
-    """An extra output of ``main``'s computation: its delta is parked in ``slots[k]``.
-
-    It hands ``zero`` (a read-only broadcast the sequence node recognises) down to ``main`` so
-    that ``main``'s backward runs, after this node's, even when only the final state is used.
-    """
-
-    def backward(delta: np.ndarray) -> tuple:
-        slots[k] = delta if slots[k] is None else slots[k] + delta
-        return (zero,)
-
-    return make_result(data, (main,), backward, main._op + "_state")
 
 
 def record(
@@ -41,23 +26,18 @@ def record(
     final_data: Sequence[np.ndarray],
     run_backward: Callable[..., tuple],
 ) -> list[Tensor]:
-    """One node for the whole recurrence, plus one light node per final state.
+    """The recurrence as ONE multi-output node: the sequence output and the final states.
 
     ``run_backward(delta_main_or_None, *delta_finals_or_None)`` returns one gradient per entry
     of ``inputs`` (entries that are None are not parents and their gradients are dropped).
     """
     parents = tuple(t for t in inputs if t is not None)
-    slots: list[np.ndarray | None] = [None] * len(final_data)
-    zero = np.broadcast_to(np.zeros((), dtype=main_data.dtype), main_data.shape)
 
-    def backward(delta: np.ndarray) -> tuple:
-        extra = list(slots)
-        slots[:] = [None] * len(slots)
-        grads = run_backward(None if delta is zero else delta, *extra)
+    def backward(deltas: tuple) -> tuple:
+        grads = run_backward(*deltas)
         return tuple(g for t, g in zip(inputs, grads, strict=True) if t is not None)
 
-    main = make_result(main_data, parents, backward, op)
-    return [main] + [final_state(main, d, slots, k, zero) for k, d in enumerate(final_data)]
+    return list(make_results([main_data, *final_data], parents, backward, op))
 
 
 # -------------------------------------------------------------------------------- validation
