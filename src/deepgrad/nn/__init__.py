@@ -23,3 +23,4 @@ from .pool import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
 from .regularizers import *  # noqa: F401,F403
 from .summary import summary  # noqa: F401
+from .upsample import *  # noqa: F401,F403
