@@ -15,6 +15,7 @@ from .brown_tags import UNIVERSAL_TAGS, brown_to_universal
 from .catalog import Dataset, datasets, get_dataset, obtain
 from .cifar import CIFAR10_CLASSES, cifar10, cifar100
 from .coco import coco_captions, coco_instances, rle_decode, rle_encode
+from .dataset import Subset, TensorDataset, random_split
 from .flickr import flickr8k
 from .flowers import flowers102
 from .idx import read_idx, write_idx
@@ -39,5 +40,6 @@ __all__ = [
     "image_folder", "kfold_indices", "lfw", "load_image", "load_images", "mnist", "names",
     "obtain", "pad_collate", "pad_sequences", "read_idx", "rle_decode", "rle_encode",
     "sklearn_dataset", "stratified_split_indices", "text_corpus", "tokenize", "train_val_split",
-    "write_idx", "compose_scenes", "write_scenes_coco",
+    "write_idx", "compose_scenes", "write_scenes_coco", "Subset", "TensorDataset",
+    "random_split",
 ]

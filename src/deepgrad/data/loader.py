@@ -7,12 +7,16 @@ or a tuple of arrays/ints), or a tuple of equally long arrays ``(x, y)``::
     for xb, yb in loader: ...
 
 Each epoch draws a fresh permutation from the loader's own generator (``seed``), or from
-deepgrad's global generator (``dg.manual_seed``) when no seed is given.
+deepgrad's global generator (``dg.manual_seed``) when no seed is given. ``num_workers=k``
+builds the next batches in k threads while the current one is used; the batches and their
+order are those of ``num_workers=0``.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -22,6 +26,8 @@ __all__ = ["DataLoader", "ArrayDataset", "default_collate", "pad_sequences", "pa
 
 class ArrayDataset:
     """Examples ``(a[i], b[i], ...)`` from equally long arrays."""
+
+    _fancy_batch = True  # DataLoader may take whole batches with ``batch(idx)``
 
     def __init__(self, *arrays: Any) -> None:
         if not arrays:
@@ -111,11 +117,23 @@ class DataLoader:
     ``batch_size``; ``shuffle`` (a new permutation each epoch, from ``seed`` or deepgrad's
     global generator); ``drop_last`` drops a final short batch; ``collate_fn`` turns a list of
     examples into a batch (default: stack; ``pad_collate`` for sequences).
+
+    ``num_workers`` (PyTorch's name): 0 builds each batch in the loop that asks for it; k > 0
+    builds up to ``k * prefetch_factor`` (default 2) batches ahead in k threads (not
+    processes), so reading and collating overlap the training step. The epoch's order is drawn
+    before any worker starts and batches are yielded in that order, so they are identical to
+    ``num_workers=0``'s -- as long as the dataset itself is deterministic (a dataset drawing
+    random augmentations from a shared generator would draw them in thread order). Threads help
+    when ``__getitem__`` waits on files or on NumPy/Pillow code that releases the GIL; for
+    arrays in memory ``num_workers=0`` is as fast, and while workers are alive deepgrad's
+    convolution cannot pause OpenBLAS's spinning threads (it cannot know the workers stay out
+    of BLAS).
     """
 
     def __init__(self, dataset: Any, batch_size: int = 32, shuffle: bool = False,
                  drop_last: bool = False, collate_fn: Callable | None = None,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, num_workers: int = 0,
+                 prefetch_factor: int | None = None) -> None:
         if isinstance(dataset, tuple):
             dataset = ArrayDataset(*dataset)
         elif isinstance(dataset, np.ndarray):
@@ -123,8 +141,19 @@ class DataLoader:
             self._single = True
         if batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
+        if isinstance(num_workers, bool) or int(num_workers) != num_workers or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be a non-negative int (0 builds "
+                             f"batches in the main thread), got {num_workers!r}")
+        if prefetch_factor is not None and num_workers == 0:
+            raise ValueError("DataLoader: prefetch_factor can only be given with num_workers > "
+                             "0 (as in PyTorch); leave it None for num_workers=0")
+        if prefetch_factor is not None and int(prefetch_factor) < 1:
+            raise ValueError(f"DataLoader: prefetch_factor must be >= 1, got {prefetch_factor}")
         self.dataset, self.batch_size = dataset, int(batch_size)
         self.shuffle, self.drop_last, self.collate_fn = shuffle, drop_last, collate_fn
+        self.num_workers = int(num_workers)
+        self.prefetch_factor = (None if num_workers == 0 else
+                                2 if prefetch_factor is None else int(prefetch_factor))
         self.rng = np.random.default_rng(seed) if seed is not None else None
         self._single = getattr(self, "_single", False)
 
@@ -142,15 +171,45 @@ class DataLoader:
 
         return get_rng().permutation(n)
 
-    def __iter__(self) -> Iterator[Any]:
+    def _batch_indices(self) -> list[np.ndarray]:
         order = self._order()
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start: start + self.batch_size]
-            if self.drop_last and len(idx) < self.batch_size:
-                return
-            if self.collate_fn is None and isinstance(self.dataset, ArrayDataset):
-                batch = self.dataset.batch(idx)
-                yield batch[0] if self._single else batch
-            else:
-                examples = [self.dataset[int(i)] for i in idx]
-                yield (self.collate_fn or default_collate)(examples)
+        out = [order[s: s + self.batch_size] for s in range(0, len(order), self.batch_size)]
+        if self.drop_last and out and len(out[-1]) < self.batch_size:
+            out.pop()
+        return out
+
+    def _make_batch(self, idx: np.ndarray) -> Any:
+        if self.collate_fn is None and getattr(self.dataset, "_fancy_batch", False):
+            batch = self.dataset.batch(idx)
+            return batch[0] if self._single else batch
+        examples = [self.dataset[int(i)] for i in idx]
+        return (self.collate_fn or default_collate)(examples)
+
+    def __iter__(self) -> Iterator[Any]:
+        batches = self._batch_indices()
+        if self.num_workers == 0:
+            for idx in batches:
+                yield self._make_batch(idx)
+            return
+        yield from self._threaded(batches)
+
+    def _threaded(self, batches: list[np.ndarray]) -> Iterator[Any]:
+        """Keep ``num_workers * prefetch_factor`` batches in flight; yield them in order."""
+        pool = ThreadPoolExecutor(self.num_workers, thread_name_prefix="deepgrad-loader")
+        pending: deque = deque()
+        todo = iter(batches)
+        try:
+            for idx in todo:
+                pending.append(pool.submit(self._make_batch, idx))
+                if len(pending) >= self.num_workers * self.prefetch_factor:
+                    break
+            while pending:
+                batch = pending.popleft().result()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    pending.append(pool.submit(self._make_batch, nxt))
+                yield batch
+        finally:  # also when the loop stops early: drop what has not started
+            for f in pending:
+                f.cancel()
+            pool.shutdown(wait=True)

@@ -4,9 +4,11 @@ Each family lives in its own module with forward and backward side by side.
 """
 
 from .activation import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
+from .interpolate import *  # noqa: F401,F403
 from .linear import linear  # noqa: F401
 from .loss import *  # noqa: F401,F403
 from .math import (  # noqa: F401

@@ -169,9 +169,18 @@ class _ConvNd(Module):
             dt = self.__dict__.get("_dtype") or (x.dtype if x.dtype.kind == "f" else np.float32)
             self._build(x.shape[1], dt)
         elif x.shape[1] != self.in_channels:
+            layout = "(N, C, L)" if nd == 1 else "(N, C, H, W)"
+            keras = "Conv2DTranspose" if self._transposed else "Conv2D"
+            hint = (
+                f" or use Keras' nn.{keras}(filters, kernel_size, data_format='channels_last')"
+                if nd == 2
+                else ""
+            )
             raise ValueError(
                 f"{type(self).__name__}: expected {self.in_channels} input channels, got "
-                f"{x.shape[1]} (input shape {x.shape})"
+                f"{x.shape[1]} (input shape {x.shape}); {type(self).__name__} reads axis 1 of "
+                f"a {layout} input as the channels: for channels-last (NHWC) data, permute it "
+                f"to {layout}{hint}"
             )
 
     def _load_from_state_dict(

@@ -125,7 +125,8 @@ class AdaptiveAvgPool2d(Module):
 
 
 class GlobalAvgPool2d(Module):
-    """Keras' GlobalAveragePooling2D: out[n, c] = mean over h, w of x[n, c, h, w].
+    """Global average pooling of NCHW maps: out[n, c] = mean over h, w of x[n, c, h, w]
+    (Keras' ``nn.GlobalAveragePooling2D`` is the channels-last one, with ``data_format``).
 
     Output (N, C), or (N, C, 1, 1) with ``keepdims=True``.
     """
@@ -143,7 +144,8 @@ class GlobalAvgPool2d(Module):
 
 
 class GlobalMaxPool2d(Module):
-    """Keras' GlobalMaxPooling2D: out[n, c] = max over h, w of x[n, c, h, w]."""
+    """out[n, c] = max over h, w of x[n, c, h, w] (NCHW; Keras' channels-last one is
+    ``nn.GlobalMaxPooling2D``)."""
 
     def __init__(self, keepdims: bool = False) -> None:
         super().__init__()

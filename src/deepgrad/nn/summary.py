@@ -34,6 +34,8 @@ _GLOBAL_TYPES = (
     "AdaptiveMaxPool",
     "GlobalAvgPool",
     "GlobalMaxPool",
+    "GlobalAveragePooling",
+    "GlobalMaxPooling",
     "Flatten",
     "Linear",
     "LazyLinear",
@@ -166,13 +168,15 @@ class _RFTracker:
                 self.is_global = True
                 return "global", None
             return None, None
-        if hasattr(m, "kernel_size") and hasattr(m, "stride"):
+        kernel = getattr(m, "kernel_size", getattr(m, "pool_size", None))  # PyTorch's / Keras'
+        stride = getattr(m, "stride", getattr(m, "strides", None))
+        if kernel is not None and stride is not None:
             if self.rf is None:
                 self.rf, self.jump = (1.0,) * nd, (1.0,) * nd
             self.seen_spatial = True
-            k = _ntuple(m.kernel_size, nd)
-            s = _ntuple(m.stride, nd)
-            d = _ntuple(getattr(m, "dilation", 1), nd)
+            k = _ntuple(kernel, nd)
+            s = _ntuple(stride, nd)
+            d = _ntuple(getattr(m, "dilation", getattr(m, "dilation_rate", 1)), nd)
             rf, jump = [], []
             for i in range(nd):
                 k_eff = d[i] * (k[i] - 1) + 1
