@@ -302,3 +302,20 @@ def test_sample_weight_is_weighted_least_squares(diabetes):
     assert m.score(X, y, sample_weight=sw) == pytest.approx(m.rsquared_, rel=1e-10)
     g = LinearRegression(solver="gd", max_iter=50000, tol=1e-12).fit(X, y, sample_weight=sw)
     np.testing.assert_allclose(g.params_, m.params_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("tol", [1e-6, 1e-8])
+def test_tol_is_sklearns_singular_value_cutoff(tol):
+    # an ill-conditioned polynomial expansion (condition number ~1e9): the cut-off decides
+    rng = np.random.default_rng(3)
+    x = np.sort(rng.uniform(0, 1, 24))
+    Z = np.vander(x, 13, increasing=True)[:, 1:]
+    Z = (Z - Z.mean(0)) / Z.std(0)
+    y = np.sin(2 * np.pi * x) + 0.25 * rng.normal(size=24)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RankDeficientWarning)
+        m = LinearRegression(tol=tol).fit(Z, y)
+    s = sk.LinearRegression(tol=tol).fit(Z, y)
+    assert m.rank_ == s.rank_ < 12
+    np.testing.assert_allclose(m.coef_, s.coef_, rtol=1e-6, atol=1e-6 * np.abs(s.coef_).max())
+    np.testing.assert_allclose(m.predict(Z), s.predict(Z), rtol=1e-8, atol=1e-8)

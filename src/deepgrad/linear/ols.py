@@ -15,10 +15,11 @@ and w = pinv(Z) (y - mean y) on the centered inputs Z.
 
 If X is rank deficient (e.g. x_2 = 3 x_1, or p + 1 > n), X^T X is singular and beta_hat is not
 unique; y_hat is still the orthogonal projection of y onto the column space of X. Singular values
-below ``rcond * s_max`` (default rcond = eps * max(n, p + 1), as in ``numpy.linalg.lstsq``) are
-dropped, which yields the minimum-norm w = pinv(Z) (y - mean y) (scikit-learn's solution; the
-intercept is not part of the norm). A :class:`RankDeficientWarning` is issued, and the
-standard errors, t values, p-values and intervals are NaN: those coefficients are not estimable.
+below ``tol * s_max`` (scikit-learn's ``tol``, default 1e-6, which it passes as the ``cond`` of
+``scipy.linalg.lstsq``) are dropped, which yields the minimum-norm w = pinv(Z) (y - mean y)
+(scikit-learn's solution; the intercept is not part of the norm). A :class:`RankDeficientWarning`
+is issued, and the standard errors, t values, p-values and intervals are NaN: those coefficients
+are not estimable.
 """
 
 from __future__ import annotations
@@ -56,9 +57,11 @@ class LinearRegression(RegressorMixin, BaseEstimator):
     copy_X : bool
         scikit-learn's; X is never modified here, so it has no effect.
     tol : float
-        scikit-learn's ``tol`` sets the precision of its iterative (sparse-input) solver and has
-        no effect on dense data; here likewise it has no effect with ``solver="svd"`` and is
-        the stopping tolerance of the gradient solvers (see :mod:`deepgrad.linear.gradient`).
+        scikit-learn's: with ``solver="svd"`` the relative cut-off for small singular values
+        (those below tol * s_max count as zero: scikit-learn's ``cond`` of
+        ``scipy.linalg.lstsq``); with the gradient solvers their stopping tolerance (as
+        scikit-learn's ``tol`` is the tolerance of its iterative solver on sparse input; see
+        :mod:`deepgrad.linear.gradient`).
     n_jobs : int or None
         Accepted for scikit-learn compatibility; the solve is one SVD (BLAS threads).
     positive : bool
@@ -70,8 +73,6 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         stochastic (``batch_size=1``) or mini-batch gradient descent, on internally
         standardized columns. The statistics are computed at whatever coefficients the solver
         reached.
-    rcond : float or None  (deepgrad's)
-        Relative cut-off for small singular values (None: eps * max(n, p + 1)).
     learning_rate, max_iter, batch_size, random_state :  (deepgrad's)
         Settings of the gradient solvers (``max_iter`` counts epochs).
     optimizer : deepgrad optimizer class or None  (deepgrad's)
@@ -111,7 +112,6 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         n_jobs: int | None = None,
         positive: bool = False,
         solver: str = "svd",
-        rcond: float | None = None,
         learning_rate: float | None = None,
         max_iter: int = 1000,
         batch_size: int | None = None,
@@ -125,7 +125,6 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.positive = positive
         self.solver = solver
-        self.rcond = rcond
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.batch_size = batch_size
@@ -150,7 +149,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         return X
 
     def _rcond(self, shape: tuple[int, int]) -> float:
-        return self.rcond if self.rcond is not None else np.finfo(float).eps * max(shape)
+        return float(self.tol) if self.solver == "svd" else np.finfo(float).eps * max(shape)
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LinearRegression:
         """Fit beta by (weighted) least squares and compute the statistics; returns self."""
