@@ -21,8 +21,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_breast_cancer
+from sklearn.preprocessing import StandardScaler
 
-from deepgrad.linear import LogisticRegression, StandardScaler
+from deepgrad.linear import LogisticRegression
 from deepgrad.linear.optlab import METHODS, PROBLEMS, logistic_curves, run, tune
 
 OUT = Path(__file__).resolve().parents[1] / "out"
@@ -86,7 +87,7 @@ def logistic_figure() -> Path:
     y = data.target.astype(float)
     n = len(y)
     lam = 1e-2  # mean log-loss + (lam/2)||w||^2  <=>  LogisticRegression(C = 1 / (n lam))
-    exact = LogisticRegression(C=1.0 / (n * lam)).fit(X, y)
+    exact = LogisticRegression(C=1.0 / (n * lam), solver="newton-cholesky", tol=1e-12).fit(X, y)
     z = X @ exact.coef_[0] + exact.intercept_[0]
     f_star = np.mean(np.logaddexp(0, z) - y * z) + 0.5 * lam * exact.coef_[0] @ exact.coef_[0]
     lrs = {
