@@ -79,6 +79,18 @@ def test_linear_svc_weights_equal_repetitions_at_tight_tolerance():
     )
 
 
+def test_only_deepgrad_linear_imports_sklearn():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, deepgrad; a = 'sklearn' in sys.modules; import deepgrad.linear; "
+        "print(a, 'sklearn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+
+
 def test_not_fitted_error_is_sklearns():
     assert NotFittedError is SkNotFittedError
     with pytest.raises(NotFittedError, match="not fitted"):
