@@ -48,7 +48,7 @@ _CONVERGENCE = (
 )
 
 
-def _pick_solver(who: str, solver: str, precompute: Any, n: int, p: int) -> str:
+def _pick_solver(who: str, solver: str, precompute: Any) -> str:
     if solver not in ("cd", "proximal"):
         raise ValueError(f"{who}: solver must be 'cd' or 'proximal', got {solver!r}")
     if hasattr(precompute, "__array__"):
@@ -132,7 +132,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
                 f"{who}: selection must be 'cyclic' or 'random', got {self.selection!r}"
             )
         n, p = X.shape
-        solver = _pick_solver(who, self.solver, self.precompute, n, p)
+        solver = _pick_solver(who, self.solver, self.precompute)
         if self.alpha == 0:
             warnings.warn(
                 "With alpha=0, this algorithm does not converge well. You are advised to use "
@@ -263,7 +263,7 @@ def enet_path(
         grid = np.sort(np.atleast_1d(np.asarray(alphas, dtype=np.float64)))[::-1]
     w = np.zeros(p) if coef_init is None else np.array(coef_init, dtype=np.float64)
     rng = check_random_state(random_state) if selection == "random" else None
-    solver = _pick_solver("enet_path", solver, False, n, p)
+    solver = _pick_solver("enet_path", solver, False)
     coefs = np.empty((p, grid.size))
     gaps = np.empty(grid.size)
     n_iters = []
