@@ -18,15 +18,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_breast_cancer
+from sklearn.preprocessing import StandardScaler
 
-from deepgrad.linear import (
-    LinearRegression,
-    LinearSVC,
-    LogisticRegression,
-    Perceptron,
-    StandardScaler,
-    hinge_loss,
-)
+from deepgrad.linear import LinearRegression, LinearSVC, LogisticRegression, Perceptron, hinge_loss
 
 OUT = Path(__file__).resolve().parents[1] / "out"
 
@@ -71,7 +65,7 @@ def main() -> Path:
     models = {
         "least squares on $\\pm1$": LinearRegression().fit(X, 2.0 * y - 1),
         "perceptron": Perceptron(max_iter=50).fit(X, y),
-        "linear SVM (hinge, C=1)": LinearSVC(C=1.0).fit(X, y),
+        "linear SVM (hinge, C=1)": LinearSVC(C=1.0, loss="hinge").fit(X, y),
         "logistic (C=1)": LogisticRegression(C=1.0).fit(X, y),
     }
     ax = axes[1]

@@ -2,8 +2,10 @@
 
 Thirty noisy samples of sin(2 pi x). Left: polynomial fits (a linear model on the basis expansion
 1, x, ..., x^d) of degree 1 (underfits), 3 (about right) and 15 (memorizes the training set and
-swings wildly between the points). Middle: training error keeps falling with the degree while the
-5-fold cross-validated error is U-shaped: the validation set tells us where overfitting starts.
+swings wildly between the points; LinearRegression, as scikit-learn's, drops the directions whose
+singular values fall below tol = 1e-6 of the largest, which tempers the highest degrees).
+Middle: training error keeps falling with the degree while the 5-fold cross-validated error is
+U-shaped: the validation set tells us where overfitting starts.
 Right: ridge (L2) on the degree-15 expansion: the regularization strength lambda plays the role of
 the degree, and the weights shrink as lambda grows.
 
@@ -18,17 +20,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from sklearn.model_selection import KFold, validation_curve
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
-from deepgrad.linear import (
-    KFold,
-    LinearRegression,
-    PolynomialFeatures,
-    RankDeficientWarning,
-    Ridge,
-    StandardScaler,
-    make_pipeline,
-    validation_curve,
-)
+from deepgrad.linear import LinearRegression, RankDeficientWarning, Ridge
 
 OUT = Path(__file__).resolve().parents[1] / "out"
 
@@ -68,8 +64,8 @@ def main() -> Path:
             poly_model(1),
             X,
             y,
-            "polynomialfeatures__degree",
-            degrees,
+            param_name="polynomialfeatures__degree",
+            param_range=degrees,
             cv=cv,
             scoring="neg_mean_squared_error",
         )
@@ -88,15 +84,20 @@ def main() -> Path:
     ax.legend(fontsize=8)
 
     lams = np.geomspace(1e-8, 1e2, 21)
-    # Ridge(alpha) minimizes ||y - Xw||^2 + alpha ||w||^2: the notes' lambda = alpha / n
-    ridge15 = make_pipeline(PolynomialFeatures(15, include_bias=False), Ridge())
+    # Ridge(alpha) minimizes ||y - Xw||^2 + alpha ||w||^2: the notes' lambda = alpha / n;
+    # the penalty treats every coefficient alike, so the expansion is standardized first
+    ridge15 = make_pipeline(PolynomialFeatures(15, include_bias=False), StandardScaler(), Ridge())
     tr_r, va_r = validation_curve(
-        ridge15, X, y, "ridge__alpha", lams * 0.8 * n, cv=cv, scoring="neg_mean_squared_error"
+        ridge15,
+        X,
+        y,
+        param_name="ridge__alpha",
+        param_range=lams * 0.8 * n,
+        cv=cv,
+        scoring="neg_mean_squared_error",
     )
     norms = [
-        np.linalg.norm(
-            ridge15.set_params(ridge__alpha=a).fit(X, y)["ridge"].coef_ * ridge15["ridge"].scale_
-        )
+        np.linalg.norm(ridge15.set_params(ridge__alpha=a).fit(X, y)["ridge"].coef_)
         for a in lams * n
     ]
     ax = axes[2]

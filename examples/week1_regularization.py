@@ -21,14 +21,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_diabetes
+from sklearn.preprocessing import StandardScaler
 
-from deepgrad.linear import Lasso, LinearRegression, Ridge, StandardScaler, lasso_path, ridge_path
+from deepgrad.linear import Lasso, LinearRegression, Ridge, lasso_path, ridge_path
 
 OUT = Path(__file__).resolve().parents[1] / "out"
 
 
 def main() -> Path:
     data = load_diabetes()
+    # the penalties treat every coefficient alike: standardizing the inputs is our step
     Z = StandardScaler().fit_transform(data.data)
     y = data.target
     n = len(y)
@@ -38,7 +40,7 @@ def main() -> Path:
     fig, axes = plt.subplots(1, 3, figsize=(18, 5.5))
     # ridge: ||y - Zw||^2 + alpha ||w||^2, notes' lambda (mean loss) = alpha / n
     lam_r = np.geomspace(1e-4, 1e3, 200)
-    _, coefs_r, _ = ridge_path(Z, y, lam_r * n, standardize=False)
+    _, coefs_r, _ = ridge_path(Z, y, lam_r * n)
     ax = axes[0]
     for j in range(10):
         ax.semilogx(lam_r, coefs_r[j], color=colors[j], lw=2, label=names[j])
@@ -51,7 +53,8 @@ def main() -> Path:
     ax.legend(fontsize=8, ncol=2)
 
     # lasso: (1/(2n)) RSS + alpha ||w||_1, notes' lambda (mean loss) = 2 alpha
-    alphas, coefs_l = lasso_path(Z, y, n_alphas=200, eps=1e-4)
+    # scikit-learn's lasso_path fits no intercept: center y (Z is centered already)
+    alphas, coefs_l, _ = lasso_path(Z, y - y.mean(), alphas=200, eps=1e-4)
     lam_l = 2 * alphas
     ax = axes[1]
     for j in range(10):
@@ -75,11 +78,9 @@ def main() -> Path:
     yc = y - y.mean()
     ols = LinearRegression(fit_intercept=False).fit(X2, yc)
     lasso = Lasso(alpha=30.0, fit_intercept=False, tol=1e-12).fit(X2, yc)
-    a_grid, c_grid, _ = ridge_path(
-        X2, yc, np.geomspace(1, 1e5, 2000), fit_intercept=False, standardize=False
-    )
+    a_grid, c_grid, _ = ridge_path(X2, yc, np.geomspace(1, 1e5, 2000), fit_intercept=False)
     a_r = a_grid[np.argmin(np.abs(np.linalg.norm(c_grid, axis=0) - np.abs(lasso.coef_).sum()))]
-    ridge = Ridge(alpha=a_r, standardize=False, fit_intercept=False).fit(X2, yc)
+    ridge = Ridge(alpha=a_r, fit_intercept=False).fit(X2, yc)
 
     def rss(w1, w2):
         r = yc[:, None, None] - X2[:, [0]][..., None] * w1 - X2[:, [1]][..., None] * w2

@@ -1,13 +1,21 @@
-"""LinearRegression against an independent float64 computation (normal equations, scipy.stats)."""
+"""LinearRegression against an independent float64 computation (normal equations, scipy.stats)
+and against scikit-learn's LinearRegression."""
 
 import warnings
 
 import numpy as np
 import pytest
 from scipy import stats
+from sklearn import linear_model as sk
+from sklearn.base import clone
 from sklearn.datasets import load_diabetes
 
-from deepgrad.linear import LinearRegression, NotFittedError, RankDeficientWarning, clone
+from deepgrad.linear import (
+    ConvergenceWarning,
+    LinearRegression,
+    NotFittedError,
+    RankDeficientWarning,
+)
 
 
 @pytest.fixture(scope="module")
@@ -107,9 +115,15 @@ def test_rank_deficient_gives_min_norm_pinv_solution():
     y = 2 * x1 + X[:, 2] + 0.1 * rng.normal(size=40)
     with pytest.warns(RankDeficientWarning, match="rank 3 < 4"):
         m = LinearRegression().fit(X, y)
-    D = np.column_stack([np.ones(40), X])
-    np.testing.assert_allclose(m.params_, np.linalg.pinv(D) @ y, rtol=1e-10, atol=1e-12)
-    assert m.rank_ == 3
+    # scikit-learn's solution: the minimum-norm coefficients of the centered problem
+    Xc = X - X.mean(0)
+    np.testing.assert_allclose(m.coef_, np.linalg.pinv(Xc) @ (y - y.mean()), rtol=1e-10)
+    s = sk.LinearRegression().fit(X, y)
+    np.testing.assert_allclose(m.coef_, s.coef_, rtol=1e-10)
+    assert m.intercept_ == pytest.approx(s.intercept_, rel=1e-12)
+    assert m.rank_ == s.rank_ == 2  # the rank of the centered inputs, as scikit-learn's
+    np.testing.assert_allclose(m.singular_, s.singular_, rtol=1e-10, atol=1e-12)
+    assert m.df_resid_ == 40 - 3  # the design matrix with its column of ones has rank 3
     assert np.all(np.isnan(m.stderr_)) and np.all(np.isnan(m.pvalues_))
     # the fitted values are still the projection onto the column space
     ref = LinearRegression().fit(X[:, [0, 2]], y)
@@ -145,7 +159,7 @@ def test_gradient_descent_reaches_the_analytic_solution(diabetes):
     np.testing.assert_allclose(gd.params_, exact.params_, rtol=1e-6)
     assert gd.loss_curve_[0] > gd.loss_curve_[-1]
     assert np.all(np.diff(gd.loss_curve_) <= 1e-9)  # step 1/L: monotone descent
-    with pytest.warns(RuntimeWarning, match="did not converge"):
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
         mb = LinearRegression(solver="sgd", batch_size=32, learning_rate=0.01, max_iter=200)
         mb.fit(X, y)
     assert mb.score(X, y) > exact.score(X, y) - 0.01  # noisy but close in fit quality
@@ -180,7 +194,7 @@ def test_optimizer_hook_matches_the_numpy_loop(diabetes):
     import warnings as w
 
     with w.catch_warnings():
-        w.simplefilter("ignore", RuntimeWarning)
+        w.simplefilter("ignore", ConvergenceWarning)
         a = LinearRegression(**kw).fit(X, y)
         b = LinearRegression(optimizer=PlainSGD, **kw).fit(X, y)
     np.testing.assert_allclose(b.params_, a.params_, rtol=1e-10)
@@ -194,20 +208,22 @@ def test_estimator_api_and_errors(diabetes):
     assert m.set_params(solver="svd") is m and m.solver == "svd"
     c = clone(m)
     assert c.get_params() == m.get_params() and not hasattr(c, "coef_")
-    with pytest.raises(ValueError, match="invalid parameter 'alpha'"):
+    with pytest.raises(ValueError, match="Invalid parameter 'alpha'"):
         m.set_params(alpha=1.0)
     with pytest.raises(NotFittedError, match="not fitted"):
         m.predict(X)
-    with pytest.raises(ValueError, match="2-D array"):
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D array"):
         m.fit(X[:, 0], y)
-    with pytest.raises(ValueError, match="X has 442, y has 441"):
+    with pytest.raises(ValueError, match=r"inconsistent numbers of samples: \[442, 441\]"):
         m.fit(X, y[:-1])
     with pytest.raises(ValueError, match="NaN"):
         m.fit(np.where(X > 0.1, np.nan, X), y)
     with pytest.raises(ValueError, match="solver must be"):
         LinearRegression(solver="newton").fit(X, y)
+    with pytest.raises(ValueError, match="positive=True needs solver='svd'"):
+        LinearRegression(positive=True, solver="gd").fit(X, y)
     m.fit(X, y)
-    with pytest.raises(ValueError, match="fitted with 10 features"):
+    with pytest.raises(ValueError, match="X has 3 features, but LinearRegression is expecting 10"):
         m.predict(X[:, :3])
     assert isinstance(m.predict(X), np.ndarray) and m.predict(X).shape == (442,)
 
@@ -217,7 +233,7 @@ def test_deepgrad_optim_drives_the_gd_solver(diabetes):
     X, y = diabetes
     kw = dict(solver="sgd", batch_size=10, learning_rate=0.05, max_iter=20, random_state=3)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
         a = LinearRegression(**kw).fit(X[:100], y[:100])
         b = LinearRegression(optimizer=optim.SGD, **kw).fit(X[:100], y[:100])
     np.testing.assert_allclose(b.params_, a.params_, rtol=1e-10)  # plain SGD: the same iterates
@@ -231,3 +247,75 @@ def test_deepgrad_optim_drives_the_gd_solver(diabetes):
     ).fit(X, y)
     np.testing.assert_allclose(m.params_, exact.params_, rtol=1e-6)
     assert m.n_iter_ < 2000  # momentum needs far fewer epochs than plain GD (about 8000)
+
+
+def test_defaults_and_results_are_sklearns(diabetes):
+    X, y = diabetes
+    ours, ref = LinearRegression(), sk.LinearRegression()
+    for name, value in ref.get_params().items():
+        assert ours.get_params()[name] == value, name
+    ours.fit(X, y)
+    ref.fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-10)
+    assert ours.intercept_ == pytest.approx(ref.intercept_, rel=1e-12)
+    np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-12)
+    assert ours.score(X, y) == pytest.approx(ref.score(X, y), rel=1e-12)
+    assert ours.rank_ == ref.rank_
+    np.testing.assert_allclose(ours.singular_, ref.singular_, rtol=1e-10)
+    a = LinearRegression(fit_intercept=False).fit(X, y)
+    b = sk.LinearRegression(fit_intercept=False).fit(X, y)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-10)
+    assert a.intercept_ == b.intercept_ == 0.0
+
+
+def test_positive_is_sklearns_nnls(diabetes):
+    X, y = diabetes
+    m = LinearRegression(positive=True).fit(X, y)
+    s = sk.LinearRegression(positive=True).fit(X, y)
+    np.testing.assert_allclose(m.coef_, s.coef_, rtol=1e-8, atol=1e-8)
+    assert m.intercept_ == pytest.approx(s.intercept_, rel=1e-10)
+    assert np.all(m.coef_ >= 0) and np.sum(m.coef_ == 0) >= 2
+    assert np.all(np.isnan(m.stderr_))  # the t-based inference does not apply
+
+
+def test_sample_weight_is_weighted_least_squares(diabetes):
+    X, y = diabetes
+    rng = np.random.default_rng(0)
+    sw = rng.integers(0, 4, size=len(y)).astype(float)
+    m = LinearRegression().fit(X, y, sample_weight=sw)
+    s = sk.LinearRegression().fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(m.coef_, s.coef_, rtol=1e-9)
+    assert m.intercept_ == pytest.approx(s.intercept_, rel=1e-10)
+    # integer weights = repeated rows, for the coefficients
+    rep = LinearRegression().fit(np.repeat(X, sw.astype(int), 0), np.repeat(y, sw.astype(int)))
+    np.testing.assert_allclose(m.coef_, rep.coef_, rtol=1e-9)
+    # WLS inference: Var(beta) = sigma^2 (X^T W X)^{-1}, sigma^2 = sum w r^2 / (n - p - 1)
+    D = np.column_stack([np.ones(len(y)), X])
+    xtwx_inv = np.linalg.inv(D.T @ (sw[:, None] * D))
+    beta = xtwx_inv @ D.T @ (sw * y)
+    r = y - D @ beta
+    sigma2 = sw @ r**2 / (len(y) - D.shape[1])
+    np.testing.assert_allclose(m.params_, beta, rtol=1e-9)
+    np.testing.assert_allclose(m.stderr_, np.sqrt(sigma2 * np.diag(xtwx_inv)), rtol=1e-8)
+    yw = np.average(y, weights=sw)
+    assert m.rsquared_ == pytest.approx(1 - sw @ r**2 / (sw @ (y - yw) ** 2), rel=1e-10)
+    assert m.score(X, y, sample_weight=sw) == pytest.approx(m.rsquared_, rel=1e-10)
+    g = LinearRegression(solver="gd", max_iter=50000, tol=1e-12).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(g.params_, m.params_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("tol", [1e-6, 1e-8])
+def test_tol_is_sklearns_singular_value_cutoff(tol):
+    # an ill-conditioned polynomial expansion (condition number ~1e9): the cut-off decides
+    rng = np.random.default_rng(3)
+    x = np.sort(rng.uniform(0, 1, 24))
+    Z = np.vander(x, 13, increasing=True)[:, 1:]
+    Z = (Z - Z.mean(0)) / Z.std(0)
+    y = np.sin(2 * np.pi * x) + 0.25 * rng.normal(size=24)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RankDeficientWarning)
+        m = LinearRegression(tol=tol).fit(Z, y)
+    s = sk.LinearRegression(tol=tol).fit(Z, y)
+    assert m.rank_ == s.rank_ < 12
+    np.testing.assert_allclose(m.coef_, s.coef_, rtol=1e-6, atol=1e-6 * np.abs(s.coef_).max())
+    np.testing.assert_allclose(m.predict(Z), s.predict(Z), rtol=1e-8, atol=1e-8)

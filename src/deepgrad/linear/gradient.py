@@ -2,14 +2,16 @@
 
 The notes' comparison "gradient descent versus the analytic solution", on the mean squared error
 
-    L(w, b) = (1/m) sum_{i in batch} (x_i^T w + b - y_i)^2,
-    dL/dw   = (2/m) X_B^T (X_B w + b - y_B),   dL/db = (2/m) sum_{i in B} (x_i^T w + b - y_i),
+    L(w, b) = (1/m) sum_{i in batch} s_i (x_i^T w + b - y_i)^2,
+    dL/dw   = (2/m) X_B^T S_B (X_B w + b - y_B),   S_B = diag(s_i, i in B),
+    dL/db   = (2/m) sum_{i in B} s_i (x_i^T w + b - y_i),
     w^t     = w^{t-1} - eta_t * dL/dw(w^{t-1})              (the update of plain GD / SGD).
 
 Gradient methods are not equivariant under scaling of the inputs either: the columns of X are
 standardized internally (z = (x - mean) / std) so that the level lines of L are as round as the
 data allow, and the coefficients are mapped back to the original units at the end
-(w = w_z / std, b = b_z - mean^T w).
+(w = w_z / std, b = b_z - mean^T w). The sample weights s_i are scaled to mean 1 (all 1 when
+none are given), so that full-batch GD on weights is GD on the repeated samples.
 
 Two engines:
 
@@ -43,10 +45,12 @@ class GDResult:
         self.converged = converged
 
 
-def _standardize(X: np.ndarray, center: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    mean = X.mean(axis=0) if center else np.zeros(X.shape[1])
-    scale = X.std(axis=0) if center else np.sqrt(np.mean(X**2, axis=0))
-    scale = np.where(scale > 0, scale, 1.0)
+def _standardize(
+    X: np.ndarray, center: bool, s: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    mean = np.average(X, axis=0, weights=s) if center else np.zeros(X.shape[1])
+    scale = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=s))
+    scale = np.where(scale > 1e-12 * np.maximum(np.abs(mean), 1.0), scale, 1.0)
     return (X - mean) / scale, mean, scale
 
 
@@ -63,6 +67,7 @@ def least_squares_gd(
     random_state: int | np.random.Generator | None = 0,
     optimizer: Any = None,
     optimizer_kwargs: dict | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> GDResult:
     """Minimize the MSE by (mini-batch) gradient descent; ``max_iter`` counts epochs.
 
@@ -77,8 +82,9 @@ def least_squares_gd(
     if solver not in ("gd", "sgd"):
         raise ValueError(f"least_squares_gd: solver must be 'gd' or 'sgd', got {solver!r}")
     n, p = X.shape
-    Z, mean, scale = _standardize(X, fit_intercept)
-    y_off = float(y.mean()) if fit_intercept else 0.0
+    s = np.ones(n) if sample_weight is None else sample_weight / np.mean(sample_weight)
+    Z, mean, scale = _standardize(X, fit_intercept, s)
+    y_off = float(np.average(y, weights=s)) if fit_intercept else 0.0
     yc = y - y_off
     if batch_size is None:
         batch_size = n if solver == "gd" else 1
@@ -86,7 +92,7 @@ def least_squares_gd(
         raise ValueError(f"least_squares_gd: batch_size must be in [1, {n}], got {batch_size}")
     if learning_rate is None:
         if solver == "gd":
-            lip = 2.0 * np.linalg.norm(Z, 2) ** 2 / n
+            lip = 2.0 * np.linalg.norm(Z * np.sqrt(s)[:, None], 2) ** 2 / n
             learning_rate = 1.0 / max(lip, 1e-12)
         else:
             learning_rate = 0.01
@@ -96,6 +102,7 @@ def least_squares_gd(
         w, b, losses, n_iter, conv = _run(
             Z,
             yc,
+            s,
             fit_intercept,
             learning_rate,
             max_iter,
@@ -111,16 +118,17 @@ def least_squares_gd(
 
 
 def _run(
-    Z, yc, fit_intercept, learning_rate, max_iter, batch_size, tol, rng, optimizer, optimizer_kwargs
+    Z, yc, s, fit_intercept, learning_rate, max_iter, batch_size, tol, rng, optimizer, opt_kwargs
 ):
     if optimizer is None:
         w, b, losses, n_iter, conv = _numpy_loop(
-            Z, yc, fit_intercept, learning_rate, max_iter, batch_size, tol, rng
+            Z, yc, s, fit_intercept, learning_rate, max_iter, batch_size, tol, rng
         )
     else:
         w, b, losses, n_iter, conv = _optimizer_loop(
             Z,
             yc,
+            s,
             fit_intercept,
             learning_rate,
             max_iter,
@@ -128,7 +136,7 @@ def _run(
             tol,
             rng,
             optimizer,
-            optimizer_kwargs or {},
+            opt_kwargs or {},
         )
     return w, b, losses, n_iter, conv
 
@@ -144,7 +152,7 @@ def _moved_less_than(old: np.ndarray, new: np.ndarray, tol: float) -> bool:
     return float(np.max(np.abs(new - old))) <= tol * max(1.0, float(np.max(np.abs(new))))
 
 
-def _numpy_loop(Z, y, fit_intercept, lr, max_iter, batch_size, tol, rng):
+def _numpy_loop(Z, y, s, fit_intercept, lr, max_iter, batch_size, tol, rng):
     n, p = Z.shape
     w = np.zeros(p)
     b = 0.0
@@ -153,11 +161,11 @@ def _numpy_loop(Z, y, fit_intercept, lr, max_iter, batch_size, tol, rng):
         old = np.append(w, b)
         for idx in _batches(n, batch_size, rng):
             Zb = Z[idx]
-            r = Zb @ w + b - y[idx]  # residual of the batch
+            r = (Zb @ w + b - y[idx]) * s[idx]  # weighted residual of the batch
             w -= lr * (2.0 / idx.size) * (Zb.T @ r)
             if fit_intercept:
                 b -= lr * (2.0 / idx.size) * r.sum()
-        loss = float(np.mean((Z @ w + b - y) ** 2))
+        loss = float(np.mean(s * (Z @ w + b - y) ** 2))
         losses.append(loss)
         if not np.isfinite(loss):
             raise FloatingPointError(
@@ -169,7 +177,7 @@ def _numpy_loop(Z, y, fit_intercept, lr, max_iter, batch_size, tol, rng):
     return w, b, losses, max_iter, False
 
 
-def _optimizer_loop(Z, y, fit_intercept, lr, max_iter, batch_size, tol, rng, optimizer, kwargs):
+def _optimizer_loop(Z, y, s, fit_intercept, lr, max_iter, batch_size, tol, rng, optimizer, kwargs):
     # deepgrad.optim hook: parameters as float64 Tensor leaves, loss through deepgrad ops.
     import deepgrad as dg
 
@@ -187,12 +195,12 @@ def _optimizer_loop(Z, y, fit_intercept, lr, max_iter, batch_size, tol, rng, opt
             if fit_intercept:
                 pred = pred + b
             diff = pred - dg.Tensor(y[idx])
-            loss_t = dg.mean(diff * diff)
+            loss_t = dg.mean(diff * diff * dg.Tensor(s[idx]))
             loss_t.backward()
             opt.step()
         wv = np.asarray(w.data, dtype=np.float64)
         bv = float(b.data) if fit_intercept else 0.0
-        loss = float(np.mean((Z @ wv + bv - y) ** 2))
+        loss = float(np.mean(s * (Z @ wv + bv - y) ** 2))
         losses.append(loss)
         if not np.isfinite(loss):
             raise FloatingPointError(

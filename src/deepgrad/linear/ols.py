@@ -9,14 +9,17 @@ With the design matrix X (a leading column of ones when ``fit_intercept``), the 
 
 They are computed through the thin SVD X = U S V^T (never by inverting X^T X, whose condition
 number is the square of X's): beta_hat = V S^{-1} U^T y, H = U U^T so the leverage of sample i
-is h_ii = sum_j U_ij^2, and (X^T X)^{-1} = V S^{-2} V^T.
+is h_ii = sum_j U_ij^2, and (X^T X)^{-1} = V S^{-2} V^T. The coefficients themselves are solved
+as scikit-learn does: the intercept is eliminated by centering (beta_0 = mean y - mean x^T w),
+and w = pinv(Z) (y - mean y) on the centered inputs Z.
 
 If X is rank deficient (e.g. x_2 = 3 x_1, or p + 1 > n), X^T X is singular and beta_hat is not
 unique; y_hat is still the orthogonal projection of y onto the column space of X. Singular values
-below ``rcond * s_max`` (default rcond = eps * max(n, p + 1), as in ``numpy.linalg.lstsq``) are
-dropped, which yields the minimum-norm solution pinv(X) y (the norm includes the intercept, which
-is the first entry of the parameter vector). A :class:`RankDeficientWarning` is issued, and the
-standard errors, t values, p-values and intervals are NaN: those coefficients are not estimable.
+below ``tol * s_max`` (scikit-learn's ``tol``, default 1e-6, which it passes as the ``cond`` of
+``scipy.linalg.lstsq``) are dropped, which yields the minimum-norm w = pinv(Z) (y - mean y)
+(scikit-learn's solution; the intercept is not part of the norm). A :class:`RankDeficientWarning`
+is issued, and the standard errors, t values, p-values and intervals are NaN: those coefficients
+are not estimable.
 """
 
 from __future__ import annotations
@@ -27,15 +30,11 @@ from typing import Any, TextIO
 
 import numpy as np
 from scipy import stats
+from scipy.optimize import nnls
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .base import (
-    BaseEstimator,
-    RegressorMixin,
-    check_array,
-    check_is_fitted,
-    check_n_features,
-    check_X_y,
-)
+from .base import ConvergenceWarning, center, linear_score, sample_weights
 from .gradient import least_squares_gd
 
 __all__ = ["LinearRegression", "RankDeficientWarning"]
@@ -48,65 +47,100 @@ class RankDeficientWarning(UserWarning):
 class LinearRegression(RegressorMixin, BaseEstimator):
     """Least-squares linear regression f(x) = beta_0 + sum_j x_j beta_j, with inference.
 
+    scikit-learn's ``LinearRegression`` (same parameters, defaults and results), plus the
+    statistics of OLS and a choice of the course's solvers.
+
     Parameters
     ----------
     fit_intercept : bool
         Add beta_0 (a column of ones first in the design matrix).
-    solver : "svd" | "gd" | "sgd"
+    copy_X : bool
+        scikit-learn's; X is never modified here, so it has no effect.
+    tol : float
+        scikit-learn's: with ``solver="svd"`` the relative cut-off for small singular values
+        (those below tol * s_max count as zero: scikit-learn's ``cond`` of
+        ``scipy.linalg.lstsq``); with the gradient solvers their stopping tolerance (as
+        scikit-learn's ``tol`` is the tolerance of its iterative solver on sparse input; see
+        :mod:`deepgrad.linear.gradient`).
+    n_jobs : int or None
+        Accepted for scikit-learn compatibility; the solve is one SVD (BLAS threads).
+    positive : bool
+        Constrain the coefficients to be >= 0 (non-negative least squares, solved exactly by
+        scipy's NNLS as in scikit-learn). The t-based inference does not apply to a constrained
+        fit: standard errors, t and p-values are then NaN.
+    solver : "svd" | "gd" | "sgd"  (deepgrad's)
         "svd": the analytic solution (default). "gd": full-batch gradient descent; "sgd":
-        stochastic (``batch_size=1``) or mini-batch gradient descent, on standardized columns
-        (see :mod:`deepgrad.linear.gradient`). The statistics are computed at whatever
-        coefficients the solver reached.
-    rcond : float or None
-        Relative cut-off for small singular values (None: eps * max(n, p + 1)).
-    learning_rate, max_iter, batch_size, tol, random_state :
+        stochastic (``batch_size=1``) or mini-batch gradient descent, on internally
+        standardized columns. The statistics are computed at whatever coefficients the solver
+        reached.
+    learning_rate, max_iter, batch_size, random_state :  (deepgrad's)
         Settings of the gradient solvers (``max_iter`` counts epochs).
-    optimizer : deepgrad optimizer class or None
+    optimizer : deepgrad optimizer class or None  (deepgrad's)
         HOOK for ``deepgrad.optim``: a class called as ``optimizer([w, b], lr=learning_rate,
         **optimizer_kwargs)`` with ``zero_grad()`` / ``step()``, e.g. ``deepgrad.optim.Adam``.
         None: the plain GD update written in NumPy.
-    optimizer_kwargs : dict or None
+    optimizer_kwargs : dict or None  (deepgrad's)
         Extra arguments for ``optimizer`` (e.g. ``{"momentum": 0.9}``).
 
     Attributes
     ----------
-    coef_, intercept_ : the fitted beta_1..beta_p and beta_0.
+    coef_, intercept_ : the fitted beta_1..beta_p and beta_0 (scikit-learn's).
+    rank_, singular_ : rank and singular values of the centered inputs (scikit-learn's).
+    n_iter_ : epochs of the gradient solvers; None for the closed form.
     params_ : (p + 1,) beta with the intercept first (when ``fit_intercept``).
-    rank_, singular_ : rank and singular values of the design matrix.
     fitted_values_, residuals_, leverage_ : y_hat, y - y_hat, diag(H) on the training data.
     sigma2_ : RSS / (n - rank).   cov_params_ : sigma2_ (X^T X)^{-1}.
     stderr_, tvalues_, pvalues_ : per parameter, intercept first; t = beta / se, p = 2 P(T > |t|)
-        with T ~ Student t with n - rank degrees of freedom.
+        with T ~ Student t with n - rank degrees of freedom (rank of the design matrix with
+        its column of ones).
     rsquared_, rsquared_adj_ : R^2 = 1 - RSS/TSS (TSS centered if fit_intercept, uncentered
         otherwise) and 1 - (1 - R^2)(n - k0)/(n - rank) with k0 = 1 if fit_intercept else 0.
     fvalue_, f_pvalue_ : the F test that all non-intercept coefficients are zero.
     df_resid_, df_model_ : n - rank and rank - k0.
     loss_curve_ : MSE per epoch (gradient solvers only).
+
+    With ``sample_weight`` s_i the fit is weighted least squares, min sum_i s_i (y_i - f(x_i))^2,
+    and the statistics are those of WLS (RSS, TSS and H of the rows scaled by sqrt(s_i)).
     """
 
     def __init__(
         self,
+        *,
         fit_intercept: bool = True,
+        copy_X: bool = True,
+        tol: float = 1e-6,
+        n_jobs: int | None = None,
+        positive: bool = False,
         solver: str = "svd",
-        rcond: float | None = None,
         learning_rate: float | None = None,
         max_iter: int = 1000,
         batch_size: int | None = None,
-        tol: float = 1e-10,
         random_state: int | None = 0,
         optimizer: Any = None,
         optimizer_kwargs: dict | None = None,
     ) -> None:
         self.fit_intercept = fit_intercept
+        self.copy_X = copy_X
+        self.tol = tol
+        self.n_jobs = n_jobs
+        self.positive = positive
         self.solver = solver
-        self.rcond = rcond
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.batch_size = batch_size
-        self.tol = tol
         self.random_state = random_state
         self.optimizer = optimizer
         self.optimizer_kwargs = optimizer_kwargs
+
+    def _expected_failed_checks(self) -> dict[str, str]:
+        if self.solver != "svd":
+            return {}
+        return {
+            "check_non_transformer_estimators_n_iter": (
+                "the closed form takes no iterations: n_iter_ is None (max_iter counts the "
+                "epochs of the gradient solvers only)"
+            )
+        }
 
     # ------------------------------------------------------------------ fitting
     def _design(self, X: np.ndarray) -> np.ndarray:
@@ -114,38 +148,56 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             return np.column_stack([np.ones(X.shape[0]), X])
         return X
 
-    def fit(self, X: Any, y: Any) -> LinearRegression:
-        """Fit beta by least squares and compute the statistics; returns self."""
-        X, y = check_X_y(X, y, "LinearRegression.fit")
+    def _rcond(self, shape: tuple[int, int]) -> float:
+        return float(self.tol) if self.solver == "svd" else np.finfo(float).eps * max(shape)
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LinearRegression:
+        """Fit beta by (weighted) least squares and compute the statistics; returns self."""
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         if self.solver not in ("svd", "gd", "sgd"):
             raise ValueError(
                 f"LinearRegression: solver must be 'svd', 'gd' or 'sgd', got {self.solver!r}"
             )
+        if self.positive and self.solver != "svd":
+            raise ValueError(
+                f"LinearRegression: positive=True needs solver='svd' (exact NNLS), "
+                f"got solver={self.solver!r}"
+            )
         n, p = X.shape
-        self.n_features_in_ = p
-        D = self._design(X)
+        sw = None if sample_weight is None else sample_weights(sample_weight, n, "LinearRegression")
+        root = np.sqrt(sw) if sw is not None else np.ones(n)
+        D = self._design(X) * root[:, None]  # the (weighted) design matrix, for inference
         U, s, Vt = np.linalg.svd(D, full_matrices=False)
-        rcond = self.rcond if self.rcond is not None else np.finfo(float).eps * max(D.shape)
-        keep = s > rcond * (s[0] if s.size else 0.0)
+        keep = s > self._rcond(D.shape) * (s[0] if s.size else 0.0)
         r = int(keep.sum())
-        self.rank_ = r
-        self.singular_ = s
         U_r, s_r, V_r = U[:, keep], s[keep], Vt[keep].T
-        if r < D.shape[1]:
+        if r < D.shape[1] and not self.positive:
             warnings.warn(
                 f"LinearRegression: the design matrix ({n} x {D.shape[1]}"
                 f"{', intercept column included' if self.fit_intercept else ''}) has rank {r} < "
                 f"{D.shape[1]} columns; X^T X is singular and the least-squares coefficients are "
-                "not unique. Returning the minimum-norm solution pinv(X) y; standard errors, "
-                "t values, p-values and intervals are NaN (the coefficients are not estimable). "
-                "Drop or recode redundant columns, or regularize (Ridge).",
+                "not unique. Returning the minimum-norm solution (of the centered problem, as "
+                "scikit-learn); standard errors, t values, p-values and intervals are NaN (the "
+                "coefficients are not estimable). Drop or recode redundant columns, or "
+                "regularize (Ridge).",
                 RankDeficientWarning,
                 stacklevel=2,
             )
 
+        # scikit-learn's solution: eliminate the intercept by centering, then the minimum-norm
+        # least squares (or NNLS) solution on the centered inputs Z
+        Z, yc, x_mean, y_mean, _ = center(X, y, self.fit_intercept, sw)
+        Uz, sz, Vzt = np.linalg.svd(Z, full_matrices=False)
+        kz = sz > self._rcond(Z.shape) * (sz[0] if sz.size else 0.0)
+        self.rank_, self.singular_ = int(kz.sum()), sz
+        self.n_iter_ = None
+        self.loss_curve_ = None
         if self.solver == "svd":
-            params = V_r @ ((U_r.T @ y) / s_r)
-            self.loss_curve_ = None
+            if self.positive:
+                coef = nnls(Z, yc)[0] if p else np.zeros(0)
+            else:
+                coef = Vzt[kz].T @ ((Uz[:, kz].T @ yc) / sz[kz])
+            intercept = y_mean - float(x_mean @ coef)
         else:
             res = least_squares_gd(
                 X,
@@ -159,31 +211,43 @@ class LinearRegression(RegressorMixin, BaseEstimator):
                 random_state=self.random_state,
                 optimizer=self.optimizer,
                 optimizer_kwargs=self.optimizer_kwargs,
+                sample_weight=sw,
             )
-            params = np.concatenate([[res.intercept], res.coef]) if self.fit_intercept else res.coef
+            coef, intercept = res.coef, res.intercept
             self.loss_curve_ = res.losses
             self.n_iter_ = res.n_iter
             if not res.converged:
                 warnings.warn(
                     f"LinearRegression(solver={self.solver!r}): did not converge in "
                     f"{self.max_iter} epochs (tol={self.tol})",
-                    RuntimeWarning,
+                    ConvergenceWarning,
                     stacklevel=2,
                 )
-        self.params_ = params
-        self.intercept_ = float(params[0]) if self.fit_intercept else 0.0
-        self.coef_ = params[1:].copy() if self.fit_intercept else params.copy()
+        self.coef_ = np.asarray(coef, dtype=np.float64)
+        self.intercept_ = float(intercept) if self.fit_intercept else 0.0
+        self.params_ = (
+            np.concatenate([[self.intercept_], self.coef_]) if self.fit_intercept else self.coef_
+        )
         self._U_r = U_r
-        self._inference(D, y, V_r, s_r)
+        self._inference(D, X, y, root, V_r, s_r)
         return self
 
-    def _inference(self, D: np.ndarray, y: np.ndarray, V_r: np.ndarray, s_r: np.ndarray) -> None:
-        n, k = D.shape
-        r = self.rank_
-        self.fitted_values_ = D @ self.params_
+    def _inference(
+        self,
+        D: np.ndarray,
+        X: np.ndarray,
+        y: np.ndarray,
+        root: np.ndarray,
+        V_r: np.ndarray,
+        s_r: np.ndarray,
+    ) -> None:
+        n, k = D.shape  # D: the design matrix, rows scaled by sqrt(s_i)
+        r = s_r.size
+        self.fitted_values_ = X @ self.coef_ + self.intercept_
         self.residuals_ = y - self.fitted_values_
         self.leverage_ = np.sum(self._U_r**2, axis=1)
-        rss = float(self.residuals_ @ self.residuals_)
+        wres = root * self.residuals_
+        rss = float(wres @ wres)
         self.rss_ = rss
         k0 = 1 if self.fit_intercept else 0
         self.df_resid_ = n - r
@@ -191,14 +255,18 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         self.sigma2_ = rss / self.df_resid_ if self.df_resid_ > 0 else np.nan
         xtx_inv = (V_r / s_r**2) @ V_r.T  # (X^T X)^{-1}, or its pseudo-inverse
         self.cov_params_ = self.sigma2_ * xtx_inv
-        if r < k or self.df_resid_ <= 0:
+        if r < k or self.df_resid_ <= 0 or self.positive:
             nan = np.full(k, np.nan)
             self.stderr_, self.tvalues_, self.pvalues_ = nan, nan.copy(), nan.copy()
         else:
             self.stderr_ = np.sqrt(np.diag(self.cov_params_))
             self.tvalues_ = self.params_ / self.stderr_
             self.pvalues_ = 2.0 * stats.t.sf(np.abs(self.tvalues_), self.df_resid_)
-        tss = float(np.sum((y - y.mean()) ** 2)) if self.fit_intercept else float(y @ y)
+        w = root**2
+        if self.fit_intercept:
+            tss = float(w @ (y - np.average(y, weights=w)) ** 2)
+        else:
+            tss = float(w @ y**2)
         self.tss_ = tss
         self.rsquared_ = 1.0 - rss / tss if tss > 0 else np.nan
         if self.df_resid_ > 0 and tss > 0:
@@ -214,10 +282,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------------ use
     def predict(self, X: Any) -> np.ndarray:
         """y_hat = X coef_ + intercept_."""
-        check_is_fitted(self)
-        X = check_array(X, "LinearRegression.predict")
-        check_n_features(self, X)
-        return X @ self.coef_ + self.intercept_
+        return linear_score(self, X)
 
     def conf_int(self, alpha: float = 0.05) -> np.ndarray:
         """(p + 1, 2) intervals beta_j -/+ t_{1-alpha/2, n-rank} se_j, intercept first."""
@@ -278,9 +343,10 @@ class LinearRegression(RegressorMixin, BaseEstimator):
                 f"{ci[j, 1]:>13.4g}"
             )
         lines.append(rule)
-        if self.rank_ < len(names):
+        rank = self.df_model_ + (1 if self.fit_intercept else 0)
+        if rank < len(names):
             lines.append(
-                f"Warning: rank {self.rank_} < {len(names)} parameters; minimum-norm "
+                f"Warning: rank {rank} < {len(names)} parameters; minimum-norm "
                 "solution, inference undefined."
             )
         text = "\n".join(lines)

@@ -15,45 +15,35 @@ The scores are only defined up to adding the same function to every class (softm
 invariant), so the intercepts are reported centered (sum_k b_k = 0), and without a penalty the
 weights too (sum_k w_k = 0). Solver: Newton's method with the full Hessian
 sum_i (diag(p_i) - p_i p_i^T) (x) x_i x_i^T (its null space is harmless, see
-:mod:`deepgrad.linear._newton`); fine up
-to a few thousand parameters K (p + 1).
+:mod:`deepgrad.linear._newton`); fine up to a few thousand parameters K (p + 1).
+
+This is deepgrad's name for the course's model; scikit-learn's ``LogisticRegression`` fits the
+same multinomial model for K > 2 classes (deepgrad's ``LogisticRegression`` too). Unlike it,
+``SoftmaxRegression`` keeps K scores also for two classes.
 """
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import validate_data
 
-from ._newton import newton
-from .base import (
-    BaseEstimator,
-    ClassifierMixin,
-    check_array,
-    check_is_fitted,
-    check_n_features,
-    check_X_y,
-)
+from ._logistic_loss import log_softmax, softmax
+from .base import LinearClassifierMixin, encode_classes, linear_score, sample_weights
+from .logistic import fit_logistic
 
 __all__ = ["SoftmaxRegression", "softmax", "log_softmax"]
 
 
-def log_softmax(z: np.ndarray) -> np.ndarray:
-    """log softmax(z) along the last axis: z - logsumexp(z), stable for large scores."""
-    m = z.max(axis=-1, keepdims=True)
-    return z - m - np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True))
-
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    """softmax(z)_k = e^{z_k} / sum_j e^{z_j} along the last axis."""
-    return np.exp(log_softmax(z))
-
-
-class SoftmaxRegression(ClassifierMixin, BaseEstimator):
+class SoftmaxRegression(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     """Multiclass linear classifier with softmax probabilities (see the module docstring).
 
-    Attributes: ``classes_`` (K,), ``coef_`` (K, n_features), ``intercept_`` (K,), ``n_iter_``.
+    ``tol`` bounds the largest gradient entry of the mean cross-entropy.
+    Attributes: ``classes_`` (K,), ``coef_`` (K, n_features), ``intercept_`` (K,), ``n_iter_``
+    (K rows also for two classes; ``decision_function`` is then the difference of the two
+    scores, scikit-learn's convention for binary classifiers).
     """
 
     def __init__(
@@ -70,81 +60,46 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
 
-    def fit(self, X: Any, y: Any) -> SoftmaxRegression:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> SoftmaxRegression:
         """Minimize the penalized cross-entropy by Newton's method; returns self."""
-        who = "SoftmaxRegression.fit"
-        X, y = check_X_y(X, y, who, y_numeric=False)
+        who = "SoftmaxRegression"
         if self.penalty not in ("l2", None):
             raise ValueError(f"{who}: penalty must be 'l2' or None, got {self.penalty!r}")
         if not self.C > 0:
             raise ValueError(f"{who}: C must be > 0, got {self.C!r}")
-        y_idx = self._encode_labels(y, who)
-        K = self.classes_.size
-        self.n_features_in_ = X.shape[1]
-        A = np.column_stack([np.ones(X.shape[0]), X]) if self.fit_intercept else X
-        n, q = A.shape
-        if K * q > 5000:
-            raise ValueError(
-                f"{who}: {K} classes x {q} inputs = {K * q} parameters is too many for the "
-                "full-Hessian Newton solver (limit 5000)"
-            )
-        k0 = 1 if self.fit_intercept else 0
-        Y = np.zeros((n, K))
-        Y[np.arange(n), y_idx] = 1.0
-        lam = 1.0 / self.C if (self.penalty == "l2" and np.isfinite(self.C)) else 0.0
-        ridge = np.full((K, q), lam)
-        ridge[:, :k0] = 0.0
-        ridge = ridge.ravel()
-
-        def f_only(theta: np.ndarray) -> float:
-            logp = log_softmax(A @ theta.reshape(K, q).T)
-            return -float(np.sum(Y * logp)) + 0.5 * float(ridge @ theta**2)
-
-        def fgh(theta: np.ndarray):
-            logp = log_softmax(A @ theta.reshape(K, q).T)
-            P = np.exp(logp)
-            f = -float(np.sum(Y * logp)) + 0.5 * float(ridge @ theta**2)
-            g = ((P - Y).T @ A).ravel() + ridge * theta  # dCE/dz = p - y, the delta
-            # H = sum_i (diag(p_i) - p_i p_i^T) (x) a_i a_i^T: a block diagonal part minus one
-            # Gram matrix of the rows p_i (x) a_i (one large GEMM instead of K^2 small ones)
-            M = (P[:, :, None] * A[:, None, :]).reshape(n, K * q)
-            H = -(M.T @ M)
-            for k in range(K):
-                H[k * q : (k + 1) * q, k * q : (k + 1) * q] += (A * P[:, k : k + 1]).T @ A
-            H[np.diag_indices_from(H)] += ridge
-            return f, g, H
-
-        theta, it, ok = newton(fgh, f_only, np.zeros(K * q), self.max_iter, self.tol * n)
-        if not ok:
-            warnings.warn(
-                f"SoftmaxRegression(penalty={self.penalty!r}, C={self.C}): did not converge in "
-                f"{self.max_iter} iterations (separable classes without a penalty have no "
-                "finite optimum; add a penalty)",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-        Theta = theta.reshape(K, q)
-        Theta = Theta - Theta.mean(axis=0, keepdims=True) * (ridge.reshape(K, q) == 0)
-        self.n_iter_ = it
-        self.intercept_ = Theta[:, 0].copy() if self.fit_intercept else np.zeros(K)
-        self.coef_ = Theta[:, k0:].copy()
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        y_idx = encode_classes(self, y, who)
+        s = sample_weights(sample_weight, X.shape[0], who)
+        self.coef_, self.intercept_, self.n_iter_ = fit_logistic(
+            X,
+            y_idx,
+            self.classes_.size,
+            s,
+            C=np.inf if self.penalty is None else float(self.C),
+            l1_ratio=0.0,
+            fit_intercept=self.fit_intercept,
+            solver="newton-cholesky",
+            max_iter=self.max_iter,
+            tol=self.tol,
+            multinomial=True,
+            who=who,
+        )
         return self
 
+    def _scores(self, X: Any) -> np.ndarray:
+        z = linear_score(self, X)
+        return z if z.ndim == 2 else z[:, None]
+
     def decision_function(self, X: Any) -> np.ndarray:
-        """(n, K) scores z = X W^T + b."""
-        check_is_fitted(self)
-        X = check_array(X, "SoftmaxRegression.decision_function")
-        check_n_features(self, X)
-        return X @ self.coef_.T + self.intercept_
+        """(n, K) scores z = X W^T + b; for two classes scikit-learn's (n,) score z_1 - z_0
+        (the log-odds of classes_[1])."""
+        z = self._scores(X)
+        return z[:, 1] - z[:, 0] if z.shape[1] == 2 else z
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """(n, K) softmax of the scores."""
-        return softmax(self.decision_function(X))
+        return softmax(self._scores(X))
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """(n, K) log-softmax of the scores."""
-        return log_softmax(self.decision_function(X))
-
-    def predict(self, X: Any) -> np.ndarray:
-        """The class with the largest score."""
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        return log_softmax(self._scores(X))
