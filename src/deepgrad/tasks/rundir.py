@@ -28,6 +28,7 @@ from types import ModuleType
 from typing import Any
 
 from .contract import Result, TaskError, check_metrics, config_from_dict, config_to_dict
+from .registry import get_task
 
 __all__ = ["OUT_ENV", "out_root", "run_task", "load_run", "read_run", "latest_run", "Run"]
 
@@ -73,7 +74,6 @@ class Run:
 
 def read_run(path: str | os.PathLike, task: str | None = None) -> Run:
     """Read a run directory; ``task`` (a name) checks it belongs to that task."""
-    from . import get_task
 
     path = Path(path)
     if not path.is_dir():
@@ -109,7 +109,6 @@ def load_run(path: str | os.PathLike | None = None, task: str | None = None) -> 
     """The trained thing of a finished run, from its task's ``load`` (for inference).
 
     ``path`` defaults to the latest run of ``task``."""
-    from . import get_task
 
     if path is None:
         if task is None:
@@ -206,7 +205,6 @@ def run_task(task: str | ModuleType, cfg: Any = None, out: str | os.PathLike | N
     ``resume``, ``out`` is the directory of an earlier run of this task: its config and seed are
     used (a ``cfg`` given too must equal it), and the run continues where it stopped."""
     from ..random import manual_seed
-    from . import get_task
 
     module = get_task(task) if isinstance(task, str) else task
     name = module.NAME
