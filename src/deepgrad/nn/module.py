@@ -378,12 +378,6 @@ class Module(StateDictMixin, PenaltyMixin):
         head = f"{type(self).__name__}(" + (f"\n  {extra}" if extra else "")
         return head + "\n" + "\n".join(lines) + "\n)"
 
-    def summary(self, input_shape: Any = None, **kwargs: Any) -> Any:
-        """Print and return the layer table (see :func:`deepgrad.nn.summary.summary`)."""
-        from .summary import summary
-
-        return summary(self, input_shape, **kwargs)
-
     def build(self, input_shape: tuple, dtype: Any = np.float32) -> Module:
         """Create lazy weights by running one forward on zeros of ``input_shape`` (batch included;
         a leading ``None`` means 1) without recording a graph."""

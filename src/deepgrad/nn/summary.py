@@ -291,3 +291,12 @@ def summary(
     if print_fn is not None:
         print_fn(str(result))
     return result
+
+
+def _summary_method(self: Module, input_shape: Any = None, **kwargs: Any) -> Any:
+    """``model.summary(input_shape)``: print and return the layer table (see :func:`summary`)."""
+    return summary(self, input_shape, **kwargs)
+
+
+# bound here rather than defined in module.py, which the table's containers import
+Module.summary = _summary_method  # type: ignore[attr-defined]

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..nn.keras_losses import sparse_labels
-from .metrics import Metric
+from .metric import Metric
 
 __all__ = [
     "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",

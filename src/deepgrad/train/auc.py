@@ -19,7 +19,7 @@ import numpy as np
 from scipy.stats import rankdata
 
 from .accuracy import squeeze_or_expand
-from .metrics import Metric
+from .metric import Metric
 
 __all__ = ["roc_auc_score", "AUC"]
 
