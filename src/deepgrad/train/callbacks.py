@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from .checkpoint import save_training_state
+
 __all__ = [
     "Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint",
     "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "TerminateOnNaN", "PlotCurves",
@@ -164,8 +166,6 @@ class ModelCheckpoint(Callback):
                 return
             self.best = cur
         path = self.filepath.format(epoch=epoch + 1, **logs)
-        from .fit import save_training_state
-
         self.last_saved = save_training_state(self.model, path, epoch,
                                               weights_only=self.save_weights_only)
 

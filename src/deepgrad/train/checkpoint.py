@@ -18,8 +18,10 @@ from typing import Any
 import numpy as np
 
 from ..optim.serialization import flatten_state_dict, unflatten_state_dict
+from ..random import get_rng_state, set_rng_state
 
-__all__ = ["save_checkpoint", "load_checkpoint", "CheckpointError", "atomic_write_npz"]
+__all__ = ["save_checkpoint", "load_checkpoint", "CheckpointError", "atomic_write_npz",
+           "save_training_state", "load_training_state"]
 
 FORMAT = "deepgrad-checkpoint"
 VERSION = 1
@@ -106,3 +108,26 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
         "history": meta.get("history", {}),
         "extra": meta.get("extra", {}),
     }
+
+
+def save_training_state(model: Any, path: str | os.PathLike, epoch: int,
+                        weights_only: bool = False) -> Path:
+    """Checkpoint the model, its optimizer, the epoch, deepgrad's RNG state and the history."""
+    hist = model.__dict__.get("history")
+    return save_checkpoint(
+        path, model, None if weights_only else model.__dict__.get("optimizer"), epoch,
+        rng_state=get_rng_state(), history=hist.history if hist is not None else {},
+    )
+
+
+def load_training_state(model: Any, path: str | os.PathLike) -> int:
+    """Restore what ``save_training_state`` wrote; returns the epoch that had completed."""
+    ckpt = load_checkpoint(path)
+    model.load_state_dict(ckpt["model"])
+    opt = model.__dict__.get("optimizer")
+    if opt is not None and ckpt["optimizer"] is not None:
+        opt.load_state_dict(ckpt["optimizer"])
+    if ckpt["rng_state"] is not None:
+        set_rng_state(ckpt["rng_state"])
+    model.__dict__["_restored_history"] = ckpt["history"]
+    return int(ckpt["epoch"])

@@ -28,11 +28,10 @@ from typing import Any
 import numpy as np
 
 from .. import optim
-from ..random import get_rng_state, set_rng_state
 from ..tensor import Tensor, no_grad
 from .batches import as_tuple, is_arrays, length, make_batches, take, to_tensor, unpack
 from .callbacks import Callback, CallbackList, History
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import load_training_state, save_training_state
 from .metrics import Metric, get_metric
 from .progbar import Progbar
 
@@ -366,26 +365,3 @@ def predict(self: Any, x: Any, batch_size: int = 32, verbose: int = 0) -> np.nda
     finally:
         self.train(was)
     return np.concatenate(outs) if outs else np.zeros((0,))
-
-
-def save_training_state(model: Any, path: str | os.PathLike, epoch: int,
-                        weights_only: bool = False) -> Path:
-    """Checkpoint the model, its optimizer, the epoch, deepgrad's RNG state and the history."""
-    hist = model.__dict__.get("history")
-    return save_checkpoint(
-        path, model, None if weights_only else model.__dict__.get("optimizer"), epoch,
-        rng_state=get_rng_state(), history=hist.history if hist is not None else {},
-    )
-
-
-def load_training_state(model: Any, path: str | os.PathLike) -> int:
-    """Restore what ``save_training_state`` wrote; returns the epoch that had completed."""
-    ckpt = load_checkpoint(path)
-    model.load_state_dict(ckpt["model"])
-    opt = model.__dict__.get("optimizer")
-    if opt is not None and ckpt["optimizer"] is not None:
-        opt.load_state_dict(ckpt["optimizer"])
-    if ckpt["rng_state"] is not None:
-        set_rng_state(ckpt["rng_state"])
-    model.__dict__["_restored_history"] = ckpt["history"]
-    return int(ckpt["epoch"])
