@@ -67,9 +67,11 @@ def _binary(op: str, fn: Any, a: Tensor, b: Tensor) -> np.ndarray:
         ) from None
 
 
-def add(a: Any, b: Any) -> Tensor:
-    """out = a + b;  dC/da = delta,  dC/db = delta."""
+def add(a: Any, b: Any, *, alpha: Any = 1) -> Tensor:
+    """out = a + alpha b (torch.add);  dC/da = delta,  dC/db = alpha delta."""
     a, b = _pair(a, b)
+    if alpha is not None and not (isinstance(alpha, int | float) and alpha == 1):
+        return _scaled("add", a, b, alpha, 1)
 
     def backward(delta: np.ndarray) -> tuple:
         return delta, delta
@@ -77,14 +79,33 @@ def add(a: Any, b: Any) -> Tensor:
     return make_result(_binary("add", np.add, a, b), (a, b), backward, "add")
 
 
-def sub(a: Any, b: Any) -> Tensor:
-    """out = a - b;  dC/da = delta,  dC/db = -delta."""
+def sub(a: Any, b: Any, *, alpha: Any = 1) -> Tensor:
+    """out = a - alpha b (torch.sub);  dC/da = delta,  dC/db = -alpha delta."""
     a, b = _pair(a, b)
+    if alpha is not None and not (isinstance(alpha, int | float) and alpha == 1):
+        return _scaled("sub", a, b, alpha, -1)
 
     def backward(delta: np.ndarray) -> tuple:
         return delta, (-delta if b.requires_grad else None)
 
     return make_result(_binary("sub", np.subtract, a, b), (a, b), backward, "sub")
+
+
+def _scaled(op: str, a: Tensor, b: Tensor, alpha: Any, sign: int) -> Tensor:
+    """out = a + sign alpha b, alpha a number (a Python or NumPy scalar, as torch's alpha)."""
+    if isinstance(alpha, Tensor) or np.ndim(alpha) != 0 or isinstance(alpha, bool | str):
+        raise TypeError(f"{op}: alpha must be a number, got {alpha!r}")
+    kind = np.asarray(alpha).dtype.kind
+    if kind == "f" and a.dtype.kind in "biu" and b.dtype.kind in "biu":
+        raise TypeError(f"{op}: for integer tensors alpha must be an integer, got {alpha!r}")
+    dt = np.result_type(a.data, b.data)
+    k = dt.type(alpha) * sign if dt.kind in "fc" else sign * alpha
+    out = _binary(op, lambda x, y: x + k * y, a, b)
+
+    def backward(delta: np.ndarray) -> tuple:
+        return delta, (delta * delta.dtype.type(k) if b.requires_grad else None)
+
+    return make_result(np.asarray(out), (a, b), backward, op)
 
 
 def mul(a: Any, b: Any) -> Tensor:
@@ -123,27 +144,36 @@ def neg(a: Tensor) -> Tensor:
 
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
-    """out = a ** b;  dC/da = delta * b * a^(b-1),  dC/db = delta * out * log(a)."""
+    """out = a ** b;  dC/da = delta * b * a^(b-1),  dC/db = delta * out * log(a).
+
+    As PyTorch: dC/da = 0 where b = 0 (also at a = 0), and dC/db = 0 where a = 0 and b >= 0
+    (the limits, instead of 0 * inf).
+    """
     if isinstance(b, int | float) and not isinstance(b, bool) and isinstance(a, Tensor):
         x = a.data
         p = b
         out = x**p
 
         def backward_scalar(delta: np.ndarray) -> tuple:
+            if p == 0:
+                return (np.zeros_like(delta),)
             if p == 2:
                 return (delta * (2 * x),)
+            if p == 1:
+                return (delta,)
             return (delta * (p * x ** (p - 1)),)
 
         return make_result(out, (a,), backward_scalar, "pow")
     a, b = _pair(a, b)
-    out = a.data**b.data
+    out = _binary("pow", np.power, a, b)
 
     def backward(delta: np.ndarray) -> tuple:
-        ga = delta * b.data * a.data ** (b.data - 1) if a.requires_grad else None
-        gb = None
-        if b.requires_grad:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gb = delta * out * np.log(a.data)
+        ga = gb = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if a.requires_grad:
+                ga = np.where(b.data == 0, 0, delta * b.data * a.data ** (b.data - 1))
+            if b.requires_grad:
+                gb = np.where((a.data == 0) & (b.data >= 0), 0, delta * out * np.log(a.data))
         return ga, gb
 
     return make_result(out, (a, b), backward, "pow")
@@ -258,31 +288,89 @@ def abs(a: Tensor) -> Tensor:  # noqa: A001
 
 
 def sign(a: Tensor) -> Tensor:
-    """out = sign(a); no gradient (zero almost everywhere)."""
-    return Tensor(np.sign(a.data))
+    """out = sign(a);  dC/da = 0 (zero almost everywhere; recorded, as PyTorch, so a graph
+    through sign still backpropagates)."""
+
+    def backward(delta: np.ndarray) -> tuple:
+        return (np.zeros(a.data.shape, dtype=delta.dtype),)
+
+    return make_result(np.sign(a.data), (a,), backward, "sign")
 
 
-def clip(a: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-    """out = min(max(a, lo), hi);  dC/da = delta where lo <= a <= hi, else 0 (as PyTorch)."""
+def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001,A002
+    """out = min(max(x, lo), hi) (torch.clamp; out = hi wherever lo > hi).
+
+    dC/dx = delta where lo <= x <= hi, else 0. Tensor bounds broadcast with x and get their
+    gradient as PyTorch routes it: dC/dlo = delta where x < lo (and lo < hi when both are
+    given), dC/dhi = delta where x > hi (or hi < lo).
+    """
     if min is None and max is None:
-        raise ValueError("clip: at least one of min and max must be given")
-    x = a.data
-    lo = None if min is None else np.asarray(min.data if isinstance(min, Tensor) else min, x.dtype)
-    hi = None if max is None else np.asarray(max.data if isinstance(max, Tensor) else max, x.dtype)
-    out = np.clip(x, lo, hi)
+        raise ValueError("clamp: at least one of 'min' and 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return _clamp_tensor(input, min, max)
+    x = input.data
+    lo = None if min is None else _bound(min, x)
+    hi = None if max is None else _bound(max, x)
+    out = x
+    if lo is not None:
+        out = np.maximum(out, lo)
+    if hi is not None:
+        out = np.minimum(out, hi)
 
     def backward(delta: np.ndarray) -> tuple:
         keep = np.ones(x.shape, dtype=bool)
         if lo is not None:
-            keep &= x >= lo
+            keep = keep & (x >= lo)
         if hi is not None:
-            keep &= x <= hi
+            keep = keep & (x <= hi)
         return (delta * keep,)
 
-    return make_result(out, (a,), backward, "clip")
+    return make_result(np.asarray(out), (input,), backward, "clamp")
 
 
-clamp = clip
+def _bound(v: Any, x: np.ndarray) -> np.ndarray:
+    """A constant clamp bound in x's dtype (a float bound on an integer tensor stays float)."""
+    arr = np.asarray(v)
+    if x.dtype.kind == "f" or arr.dtype.kind in "biu":
+        return arr.astype(x.dtype) if arr.dtype.kind in "biuf" else arr
+    return arr
+
+
+def _clamp_tensor(input: Tensor, min: Any, max: Any) -> Tensor:  # noqa: A002
+    x = input
+    lo = None if min is None else lift(min, x)
+    hi = None if max is None else lift(max, x)
+    out = x.data
+    try:
+        if lo is not None:
+            out = np.maximum(out, lo.data)
+        if hi is not None:
+            out = np.minimum(out, hi.data)
+    except ValueError:
+        shapes = [t.shape for t in (x, lo, hi) if t is not None]
+        raise ValueError(f"clamp: shapes {shapes} (input, bounds) do not broadcast") from None
+    xd = x.data
+
+    def backward(delta: np.ndarray) -> tuple:
+        z = delta.dtype.type(0)
+        if lo is not None and hi is not None:
+            gx = np.where((xd >= lo.data) & (xd <= hi.data), delta, z)
+            glo = np.where((xd < lo.data) & (lo.data < hi.data), delta, z)
+            ghi = np.where((xd > hi.data) | (hi.data < lo.data), delta, z)
+        elif lo is not None:
+            gx = np.where(xd >= lo.data, delta, z)
+            glo, ghi = np.where(xd < lo.data, delta, z), None
+        else:
+            gx, glo = np.where(xd <= hi.data, delta, z), None
+            ghi = np.where(xd > hi.data, delta, z)
+        grads = (gx,) + tuple(g for g, t in ((glo, lo), (ghi, hi)) if t is not None)
+        return grads
+
+    parents = (x,) + tuple(t for t in (lo, hi) if t is not None)
+    return make_result(np.asarray(out), parents, backward, "clamp")
+
+
+clip = clamp
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
