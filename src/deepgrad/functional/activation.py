@@ -347,13 +347,31 @@ def _shifted(x: np.ndarray, axis: int) -> np.ndarray:
         return np.subtract(x, m)
 
 
-def softmax(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
+def _softmax_input(input: Tensor, dtype: Any) -> Tensor:  # noqa: A002
+    if dtype is not None:
+        from .math import cast
+
+        input = cast(input, dtype)
+    if input.dtype.kind not in "fc":
+        raise TypeError(f"softmax: the input must be floating point, got dtype {input.dtype}")
+    return input
+
+
+def _empty_result(x: Tensor, op: str) -> Tensor:
+    """softmax/log_softmax of a tensor with no elements: an empty result (PyTorch's)."""
+    return make_result(np.empty(x.shape, x.dtype), (x,), lambda d: (np.zeros_like(d),), op)
+
+
+def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
     """out_i = e^(x_i - m) / sum_j e^(x_j - m), m = max_j x_j (stable for any finite logits).
 
-    dC/dx_i = out_i (delta_i - sum_j delta_j out_j).
+    dC/dx_i = out_i (delta_i - sum_j delta_j out_j). ``dtype`` casts the input first.
     """
+    input = _softmax_input(input, dtype)
     x = input.data
     axis = _softmax_dim(x, dim, "softmax")
+    if x.size == 0:
+        return _empty_result(input, "softmax")
     xs = x.reshape(1) if x.ndim == 0 else x
     out = _shifted(xs, axis)
     np.exp(out, out=out)
@@ -372,14 +390,18 @@ def softmax(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
     return make_result(out, (input,), backward, "softmax")
 
 
-def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
+def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
     """out_i = x_i - m - log sum_j e^(x_j - m), m = max_j x_j (finite for logits like +-1e30
     and for -inf entries next to finite ones).
 
-    dC/dx_i = delta_i - softmax(x)_i sum_j delta_j, with softmax = e^out.
+    dC/dx_i = delta_i - softmax(x)_i sum_j delta_j, with softmax = e^out. ``dtype`` casts the
+    input first.
     """
+    input = _softmax_input(input, dtype)
     x = input.data
     axis = _softmax_dim(x, dim, "log_softmax")
+    if x.size == 0:
+        return _empty_result(input, "log_softmax")
     xs = x.reshape(1) if x.ndim == 0 else x
     out = _shifted(xs, axis)
     e = np.exp(out)  # kept: softmax = e / s in the backward

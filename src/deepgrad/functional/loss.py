@@ -80,11 +80,13 @@ def _finish(
     parents: tuple[Tensor, ...],
     local_grads: Callable[[np.ndarray], tuple],
     op: str,
+    shape: tuple[int, ...] | None = None,
 ) -> Tensor:
-    """Reduce the elementwise loss and attach the backward of the reduction."""
+    """Reduce the elementwise loss and attach the backward of the reduction (``shape``: that of
+    the 'none' result, when the loss was computed on a reshaped view)."""
     n = loss.size
     if reduction == "none":
-        out = loss
+        out = loss if shape is None else loss.reshape(shape)
     elif reduction == "sum":
         out = np.asarray(loss.sum())
     else:
@@ -205,7 +207,7 @@ def binary_cross_entropy(
     op = "binary_cross_entropy"
     _check_reduction(reduction, op)
     input, target = _pair(input, target, op, same_shape=True)
-    x, t = input.data, target.data
+    x, t = _flat1(input), _flat1(target)
     if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1):
         raise ValueError(
             f"{op}: input must hold probabilities in [0, 1], got values in "
@@ -228,7 +230,13 @@ def binary_cross_entropy(
         gt = (log_1mx - log_x) * dd if target.requires_grad else None
         return gx, gt
 
-    return _finish(loss, reduction, (input, target), local, op)
+    return _finish(loss, reduction, (input, target), local, op, input.shape)
+
+
+def _flat1(t: Tensor) -> np.ndarray:
+    """The data, a 0-d array seen as shape (1,) so the in-place ufuncs work (the engine sums the
+    (1,) gradients back to shape ())."""
+    return t.data.reshape(1) if t.data.ndim == 0 else t.data
 
 
 def _softplus_neg(x: np.ndarray) -> np.ndarray:
@@ -270,7 +278,7 @@ def binary_cross_entropy_with_logits(
     input, target = _pair(input, target, op, same_shape=True)
     w_t = None if weight is None else _like(weight, input)
     pw_t = None if pos_weight is None else _like(pos_weight, input)
-    x, t = input.data, target.data
+    x, t = _flat1(input), _flat1(target)
     sp = _softplus_neg(x)
     if pw_t is None:
         lw = None
@@ -307,7 +315,7 @@ def binary_cross_entropy_with_logits(
         return grads
 
     parents = (input, target) + tuple(p for p in (w_t, pw_t) if p is not None)
-    return _finish(loss, reduction, parents, local, op)
+    return _finish(loss, reduction, parents, local, op, input.shape)
 
 
 def sigmoid_focal_loss(
@@ -329,7 +337,7 @@ def sigmoid_focal_loss(
     op = "sigmoid_focal_loss"
     _check_reduction(reduction, op)
     inputs, targets = _pair(inputs, targets, op, same_shape=True)
-    x, t = inputs.data, targets.data
+    x, t = _flat1(inputs), _flat1(targets)
     dt = x.dtype.type
     g = dt(gamma)
     s = _sigmoid(x)
@@ -364,7 +372,7 @@ def sigmoid_focal_loss(
             gt *= d
         return gx, gt
 
-    return _finish(loss, reduction, (inputs, targets), local, op)
+    return _finish(loss, reduction, (inputs, targets), local, op, inputs.shape)
 
 
 def hinge_loss(

@@ -66,7 +66,8 @@ view = reshape
 
 def transpose(x: Tensor, dim0: int = -2, dim1: int = -1) -> Tensor:
     """out = x with dims ``dim0`` and ``dim1`` swapped;  dC/dx = delta swapped back."""
-    if x.ndim < 2:
+    if x.ndim < 2:  # only dims 0 / -1 exist: nothing to swap
+        _dim(dim0, max(x.ndim, 1), "transpose"), _dim(dim1, max(x.ndim, 1), "transpose")
         return x
     d0, d1 = _dim(dim0, x.ndim, "transpose"), _dim(dim1, x.ndim, "transpose")
 
@@ -99,13 +100,18 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return reshape(x, shape)
 
 
-def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
-    """Drop size-1 dims (only ``dim`` when given, and only if it has size 1)."""
+def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
+    """Drop size-1 dims (only those in ``dim``, an int or a tuple, when given; a named dim
+    whose size is not 1 stays, as PyTorch)."""
     if dim is None:
         shape = tuple(n for n in x.shape if n != 1)
     else:
-        d = _dim(dim, x.ndim, "squeeze")
-        shape = x.shape if x.shape[d] != 1 else x.shape[:d] + x.shape[d + 1 :]
+        dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
+        axes = [_dim(d, max(x.ndim, 1), "squeeze") for d in dims]
+        if len(set(axes)) != len(axes):
+            raise RuntimeError(f"squeeze: a dim appears multiple times in the list of dims {dim}")
+        drop = {a for a in axes if x.ndim and x.shape[a] == 1}
+        shape = tuple(n for k, n in enumerate(x.shape) if k not in drop)
     return reshape(x, shape)
 
 
@@ -121,6 +127,11 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
     lead = len(sizes) - x.ndim
     if lead < 0:
         raise ValueError(f"expand: cannot expand shape {x.shape} to fewer dims {sizes}")
+    if any(s == -1 for s in sizes[:lead]):
+        raise ValueError(
+            f"expand: the expanded size -1 isn't allowed in a leading, non-existing dimension "
+            f"(shape {x.shape} to {sizes})"
+        )
     target = tuple(
         (x.shape[i - lead] if s == -1 else s) if i >= lead else s for i, s in enumerate(sizes)
     )
@@ -154,24 +165,42 @@ def repeat(x: Tensor, *repeats: Any) -> Tensor:
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join along an existing dim;  each input gets its slice of delta."""
+    """Join along an existing dim;  each input gets its slice of delta.
+
+    As PyTorch, 1-D tensors of size 0 (the legacy empty tensor ``torch.empty(0)``) are skipped
+    whatever the other tensors' shapes.
+    """
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
-    d = _dim(dim, tensors[0].ndim, "cat")
-    for i, t in enumerate(tensors[1:], 1):
-        if t.ndim != tensors[0].ndim or any(
-            a != b for k, (a, b) in enumerate(zip(t.shape, tensors[0].shape, strict=True)) if k != d
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"cat: expected a sequence of Tensors, element {i} is {type(t)}")
+    joined = [t for t in tensors if t.shape != (0,)] or tensors[:1]
+    first = joined[0]
+    if first.ndim == 0:
+        raise ValueError("cat: zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = _dim(dim, first.ndim, "cat")
+    for t in joined[1:]:
+        if t.ndim != first.ndim or any(
+            a != b for k, (a, b) in enumerate(zip(t.shape, first.shape, strict=True)) if k != d
         ):
+            i = next(k for k, u in enumerate(tensors) if u is t)
             raise ValueError(
-                f"cat: tensor {i} has shape {t.shape}, incompatible with tensor 0's shape "
-                f"{tensors[0].shape} outside dim {d}"
+                f"cat: tensor {i} has shape {t.shape}, incompatible with shape {first.shape} "
+                f"outside dim {d} (sizes must match except in the dim joined along)"
             )
-    out = np.concatenate([t.data for t in tensors], axis=d)
-    bounds = np.cumsum([t.shape[d] for t in tensors])[:-1]
+    out = np.concatenate([t.data for t in joined], axis=d)
+    skipped = len(joined) != len(tensors)
+    bounds = np.cumsum([t.shape[d] for t in joined])[:-1]
 
     def backward(delta: np.ndarray) -> tuple:
-        return tuple(np.split(delta, bounds, axis=d))
+        parts = np.split(delta, bounds, axis=d)
+        if not skipped:
+            return tuple(parts)
+        it = iter(parts)
+        return tuple(next(it) if any(t is u for u in joined) else np.zeros(0, delta.dtype)
+                     for t in tensors)
 
     return make_result(out, tuple(tensors), backward, "cat")
 
@@ -203,6 +232,10 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
     """Split into chunks of a size (the last may be smaller) or of the listed sizes."""
     d = _dim(dim, x.ndim, "split")
     n = x.shape[d]
+    if n == 0 and isinstance(split_size_or_sections, int | np.integer):
+        if split_size_or_sections <= 0:
+            raise ValueError(f"split: split size must be positive, got {split_size_or_sections}")
+        return (getitem(x, (slice(None),) * d + (slice(0, 0),)),)
     if isinstance(split_size_or_sections, int | np.integer):
         size = int(split_size_or_sections)
         if size <= 0:
@@ -222,8 +255,13 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Split into ``chunks`` nearly equal pieces (PyTorch's rule: ceil(n / chunks) each)."""
-    n = x.shape[_dim(dim, x.ndim, "chunk")]
-    return split(x, max(-(-n // chunks), 1), dim)
+    if not isinstance(chunks, int | np.integer) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    d = _dim(dim, x.ndim, "chunk")
+    n = x.shape[d]
+    if n == 0:  # PyTorch: `chunks` empty pieces
+        return tuple(getitem(x, (slice(None),) * d + (slice(0, 0),)) for _ in range(chunks))
+    return split(x, -(-n // chunks), dim)
 
 
 def _index_arrays(index: Any) -> tuple[Any, bool]:
@@ -262,32 +300,62 @@ def getitem(x: Tensor, index: Any) -> Tensor:
 
 
 def gather(x: Tensor, dim: int, index: Any) -> Tensor:
-    """out[i][j] = x[i][index[i][j]] along ``dim`` (torch.gather);  dC/dx scatters delta back."""
+    """out[i][j] = x[i][index[i][j]] along ``dim`` (torch.gather);  dC/dx scatters delta back.
+
+    As PyTorch: index has x's number of dims (0-d and 1-d mix freely), the output has index's
+    shape, and index may be smaller than x in the other dims (it reads x's leading part).
+    """
     idx = np.asarray(index.data if isinstance(index, Tensor) else index)
     if idx.dtype.kind not in "iu":
-        raise TypeError(f"gather: index must hold integers, got {idx.dtype}")
-    if idx.ndim != x.ndim:
+        raise TypeError(f"gather: index must hold integers (int64), got {idx.dtype}")
+    xd = x.data
+    if xd.ndim <= 1 and idx.ndim <= 1:  # 0-d and 1-d: one axis
+        d = _dim(dim, 1, "gather")
+        src, ix = xd.reshape(-1), idx.reshape(-1)
+    elif idx.ndim != xd.ndim:
         raise ValueError(
-            f"gather: index has {idx.ndim} dims but input has {x.ndim} (shapes {idx.shape}, "
-            f"{x.shape})"
+            f"gather: index must have as many dims as the input, got index shape {idx.shape} "
+            f"for input shape {xd.shape}"
         )
-    d = _dim(dim, x.ndim, "gather")
-    out = np.take_along_axis(x.data, idx, axis=d)
-    shape, dtype = x.data.shape, x.data.dtype
+    else:
+        d = _dim(dim, xd.ndim, "gather")
+        for k, (ni, nx) in enumerate(zip(idx.shape, xd.shape, strict=True)):
+            if k != d and ni > nx:
+                raise ValueError(
+                    f"gather: index shape {idx.shape} must be no larger than the input shape "
+                    f"{xd.shape} apart from dim {d} (dim {k})"
+                )
+        src, ix = xd[tuple(slice(0, n) if k != d else slice(None)
+                           for k, n in enumerate(idx.shape))], idx
+    size = src.shape[d]
+    if ix.size and (ix.min() < 0 or ix.max() >= size):
+        bad = int(ix.min() if ix.min() < 0 else ix.max())
+        raise IndexError(f"gather: index {bad} is out of bounds for dim {d} with size {size}")
+    out = np.take_along_axis(src, ix, axis=d).reshape(idx.shape)
+    shape, dtype = xd.shape, xd.dtype
 
     def backward(delta: np.ndarray) -> tuple:
-        g = np.zeros(shape, dtype=dtype)
-        grids = list(np.indices(idx.shape, sparse=True))
-        grids[d] = idx
-        np.add.at(g, tuple(grids), delta)
-        return (g,)
+        g = np.zeros(src.shape if xd.ndim > 1 or idx.ndim > 1 else (xd.size,), dtype=dtype)
+        grids = list(np.indices(ix.shape, sparse=True))
+        grids[d] = ix
+        np.add.at(g, tuple(grids), delta.reshape(ix.shape))
+        if g.shape == shape:
+            return (g,)
+        if xd.ndim <= 1:
+            return (g.reshape(shape),)
+        full = np.zeros(shape, dtype=dtype)
+        full[tuple(slice(0, n) for n in g.shape)] = g
+        return (full,)
 
     return make_result(out, (x,), backward, "gather")
 
 
-def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
+def pad(
+    x: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None
+) -> Tensor:
     """Pad the last dims; ``pad`` lists (left, right) pairs starting from the last dim, as in
-    torch.nn.functional.pad. Modes: 'constant', 'reflect', 'replicate', 'circular'.
+    torch.nn.functional.pad. Modes: 'constant' (``value``, 0 when None; a negative width
+    crops, as PyTorch), 'reflect', 'replicate', 'circular'.
     dC/dx = delta cropped back (for reflect/replicate/circular, the padded copies add in)."""
     pad = [int(p) for p in pad]
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
@@ -295,8 +363,6 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    if any(a < 0 or b < 0 for a, b in widths):
-        raise ValueError(f"pad: negative padding {pad} is not supported")
     np_mode = {
         "constant": "constant",
         "reflect": "reflect",
@@ -305,11 +371,17 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.
     }.get(mode)
     if np_mode is None:
         raise ValueError(f"pad: unknown mode {mode!r}")
-    if np_mode == "constant":
-        out = np.pad(x.data, widths, mode="constant", constant_values=value)
-    else:
-        out = np.pad(x.data, widths, mode=np_mode)
     shape = x.data.shape
+    if any(a < 0 or b < 0 for a, b in widths):
+        if np_mode != "constant":
+            raise ValueError(f"pad: negative padding {pad} is only supported in mode 'constant'")
+        return _pad_constant_signed(x, widths, 0.0 if value is None else value)
+    if np_mode == "constant":
+        out = np.pad(x.data, widths, mode="constant", constant_values=0 if value is None else value)
+    else:
+        if value is not None and value != 0:
+            raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
+        out = np.pad(x.data, widths, mode=np_mode)
     crop = tuple(slice(a, a + n) for (a, _), n in zip(widths, shape, strict=True))
 
     def backward(delta: np.ndarray) -> tuple:
@@ -320,5 +392,23 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.
         src = np.pad(src, widths, mode=np_mode)
         g = np.bincount(src.ravel(), weights=delta.ravel(), minlength=int(np.prod(shape)))
         return (g.reshape(shape).astype(delta.dtype),)
+
+    return make_result(out, (x,), backward, "pad")
+
+
+def _pad_constant_signed(x: Tensor, widths: list[tuple[int, int]], value: float) -> Tensor:
+    """Constant padding where some widths are negative: crop those sides, pad the others."""
+    shape = x.data.shape
+    keep = tuple(slice(max(-a, 0), n - max(-b, 0)) for (a, b), n in zip(widths, shape, strict=True))
+    if any(s.stop < s.start for s in keep):
+        raise ValueError(f"pad: the padding {widths} crops more than the input shape {shape}")
+    grow = [(max(a, 0), max(b, 0)) for a, b in widths]
+    out = np.pad(x.data[keep], grow, mode="constant", constant_values=value)
+    inner = tuple(slice(a, a + (s.stop - s.start)) for (a, _), s in zip(grow, keep, strict=True))
+
+    def backward(delta: np.ndarray) -> tuple:
+        g = np.zeros(shape, dtype=delta.dtype)
+        g[keep] = delta[inner]
+        return (g,)
 
     return make_result(out, (x,), backward, "pad")
