@@ -220,7 +220,7 @@ def _along(x: Tensor, dim: Any, keepdim: bool, kw: dict, name: str) -> MaxMin:
 
     if not keepdim:
         values, idx = np.squeeze(values, axis), np.squeeze(idx, axis)
-    out = make_result(np.ascontiguousarray(values), (x,), backward, name)
+    out = make_result(np.array(values, order="C"), (x,), backward, name)
     return MaxMin(out, Tensor(np.asarray(idx, dtype=np.int64)))
 
 
@@ -316,7 +316,8 @@ def var(
     **kw: Any,
 ) -> Tensor:
     """out = sum_i (x_i - mean)^2 / max(n - correction, 0);
-    dC/dx_i = delta 2 (x_i - mean) / (n - correction) (not clamped, as PyTorch).
+    dC/dx_i = delta 2 (x_i - mean) / (n - correction) (clamped at 0 only for a full reduction,
+    as PyTorch).
 
     PyTorch's signatures: ``var(x, dim, *, correction=1, keepdim)`` (``correction=None`` is 1,
     Bessel's unbiased estimate; 0 the population variance; any number), the legacy
@@ -337,9 +338,13 @@ def var(
         denom = dt(builtins.max(n - corr, 0))
         out = (centered * centered).sum(axis=axes, keepdims=keepdim) / denom
 
-    def backward(delta: np.ndarray) -> tuple:  # PyTorch divides by n - correction unclamped
+    # PyTorch's backward divides by n - correction unclamped when dims are given, and by the
+    # forward's max(n - correction, 0) for a full reduction (or a 0-d input)
+    back_denom = denom if axes is None or data.ndim == 0 else dt(n - corr)
+
+    def backward(delta: np.ndarray) -> tuple:
         with np.errstate(invalid="ignore", divide="ignore"):
-            k = dt(2) / dt(n - corr)
+            k = dt(2) / back_denom
             return (_expand(delta, data, axes, keepdim) * (centered * k),)
 
     return make_result(np.asarray(out, dtype=data.dtype), (x,), backward, "var")
