@@ -64,6 +64,10 @@ def binary() -> list[Case]:
         for name in ["add", "sub"]:
             out += grid(name, getattr(F, name), getattr(torch, name), [[rnd(3, 4), rnd(4, seed=1)],
                         [rnd(3, 4), 3.0]], [{"alpha": alpha}], gradcheck_first=False)
+    for mode in ["trunc", "floor", "bad"]:
+        out += grid("div", F.div, torch.div, [[rnd(3, 4, scale=3), away(4, seed=1)],
+                                              [np.array([7, -7, 5]), np.array([2, 2, -3])]],
+                    [{"rounding_mode": mode}], gradcheck_first=False)
     ties = [np.array([1.0, 2.0, 3.0]), np.array([1.0, 3.0, 3.0])]
     out += [Case(n, getattr(F, n), getattr(torch, n), ties, note="ties")
             for n in ("maximum", "minimum")]
@@ -99,6 +103,8 @@ def clamps() -> list[Case]:
                                    [rnd(4), rnd(2, 4, seed=1), None], [x, None, rnd(4)],
                                    [x, Const(np.zeros(4)), Const(np.ones((3, 1)))],
                                    [np.array(0.3), rnd(2, seed=1), rnd(2, seed=2) + 2]])
+        out.append(Case(name, fd, ft, [x, 0.0, rnd(4, seed=3)], extension="a number and a tensor "
+                        "bound together (torch wants both of one kind)"))
         out.append(Case(name, fd, ft, [np.array([0.0, 1.0, 0.5, 2.0])], {"min": 0.0,
                                                                           "max": 1.0}, note="tie"))
     return out
@@ -187,6 +193,8 @@ def shapes() -> list[Case]:
         out += grid("transpose", F.transpose, torch.transpose, [[x, d0, d1]], layouts=LAYOUTS)
     out += grid("transpose", F.transpose, torch.transpose, [[rnd(3), 0, -1], [rnd(), 0, 0],
                                                             [rnd(3), 0, 1]])
+    out.append(Case("transpose", F.transpose, torch.transpose, [x],
+                    extension="the dims default to (-2, -1) (torch needs both)"))
     for dims in [(2, 0, 1), (0, 1, 2), (-1, -3, -2)]:
         out += grid("permute", F.permute, torch.permute, [[x, dims]], layouts=LAYOUTS)
     out += grid("permute", F.permute, torch.permute, [[x, (0, 0, 1)], [rnd(), ()]])
@@ -217,6 +225,8 @@ def shapes() -> list[Case]:
                     [[[np.zeros(0), rnd(2, 3)], 1], [[rnd(2, 3), np.zeros(0)], 0],
                      [[np.zeros(0), np.zeros(0)], 0], [[rnd(3)], 0], [[rnd(), rnd()], 0],
                      [[np.zeros((2, 0)), rnd(2, 3)], 1]])
+    out += grid("concatenate", F.concatenate, torch.concatenate,
+                [[[rnd(2, 3), rnd(2, 1, seed=1)]]], [{"axis": 1}, {"axis": -1}])
     for d in [0, 1, 2, -1, -3, 3]:
         out += grid("stack", lambda ts, dim: F.stack(ts, dim), lambda ts, dim: torch.stack(ts, dim),
                     [[[rnd(2, 3), rnd(2, 3, seed=1)], d]])

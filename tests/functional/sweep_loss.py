@@ -35,6 +35,14 @@ def regression() -> list[Case]:
                                    [rnd(3, 4), rnd(4, seed=1)]], kws)
         out += grid(name, fd, ft, [[rnd(3, 4), rnd(3, 4, seed=1)]], kws[:1], LAYOUTS[1:],
                     gradcheck_first=False)
+        if name != "smooth_l1_loss":  # PyTorch's elementwise weight (torch >= 2.6)
+            for r in REDUCTIONS:
+                kw = dict(r, **extra)
+                wfd = lambda x, t, w, f=fd, k=kw: f(x, t, weight=w, **k)  # noqa: E731
+                wft = lambda x, t, w, f=ft, k=kw: f(x, t, weight=w, **k)  # noqa: E731
+                out += grid(name, wfd, wft, [[rnd(3, 4), rnd(3, 4, seed=1), prob(3, 4, seed=2)],
+                                             [rnd(3, 4), rnd(3, 4, seed=1), prob(4, seed=2)]],
+                            gradcheck_first=r["reduction"] == "mean")
     return out
 
 

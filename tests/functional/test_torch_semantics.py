@@ -372,3 +372,66 @@ def test_conv_transpose1d_dilation_output_padding():
     kw = dict(stride=2, dilation=3, output_padding=2, groups=2)
     same(F.conv_transpose1d, TF.conv_transpose1d, [rnd(1, 4, 5), rnd(4, 3, 3, seed=1)],
          gradcheck=True, **kw)
+
+
+# ------------------------------------------------------------------------ the rest of the sweep's
+# "missing arguments": inplace flags, sparse flags, torch's recurrent forms
+@pytest.mark.parametrize(
+    "name,args",
+    [("relu", ()), ("leaky_relu", (0.2,)), ("elu", (0.5,)), ("silu", ()), ("dropout", (0.0,)),
+     ("dropout", (1.0,)), ("dropout2d", (1.0,))],
+)
+def test_inplace_flag_writes_into_the_input(name, args):
+    fd, ft = getattr(F, name), getattr(TF, name)
+    x = rnd(2, 3, 4)
+
+    def run_dg(a):
+        b = a * 1.0  # a non-leaf: in place is allowed
+        out = fd(b, *args, inplace=True)
+        assert out is b
+        return b
+
+    def run_torch(a):
+        b = a * 1.0
+        out = ft(b, *args, inplace=True)
+        assert out is b
+        return b
+
+    same(run_dg, run_torch, [x])
+    same(lambda a: fd(a, *args, inplace=True), lambda a: ft(a, *args, inplace=True), [x])  # leaf
+
+
+def test_sparse_gradients_are_refused_clearly():
+    w = dg.tensor(rnd(4, 3), requires_grad=True)
+    with pytest.raises(NotImplementedError, match="sparse=True"):
+        F.embedding(np.array([0, 1]), w, sparse=True)
+    with pytest.raises(NotImplementedError, match="sparse_grad"):
+        F.gather(w, 1, np.zeros((4, 1), np.int64), sparse_grad=True)
+    same(lambda x: F.gather(x, 1, dg.Tensor(np.zeros((4, 1), np.int64)), sparse_grad=False),
+         lambda x: torch.gather(x, 1, torch.zeros(4, 1, dtype=torch.long), sparse_grad=False),
+         [rnd(4, 3)])
+
+
+def test_torch_argument_names_work_as_keywords():
+    x, y = rnd(3, 4), rnd(3, 4, seed=1)
+    same(lambda a, b: F.add(input=a, other=b, alpha=2), lambda a, b: torch.add(input=a, other=b,
+         alpha=2), [x, y])
+    same(lambda a: F.sum(input=a, dim=1), lambda a: torch.sum(input=a, dim=1), [x])
+    same(lambda a: F.pow(input=a, exponent=2), lambda a: torch.pow(input=a, exponent=2), [x])
+    same(lambda a: F.transpose(input=a, dim0=0, dim1=1),
+         lambda a: torch.transpose(input=a, dim0=0, dim1=1), [x])
+    same(lambda a: F.split(tensor=a, split_size_or_sections=2, dim=1),
+         lambda a: torch.split(tensor=a, split_size_or_sections=2, dim=1), [x])
+    same(lambda a, b: F.where(condition=a > 0, input=a, other=b),
+         lambda a, b: torch.where(condition=a > 0, input=a, other=b), [x, y])
+
+
+def test_recurrent_ops_refuse_torchs_flat_parameter_form():
+    x, h = dg.tensor(rnd(5, 2, 3)), dg.tensor(rnd(2, 4))
+    with pytest.raises(TypeError, match="one layer in one direction"):
+        F.lstm(x, (h, h), [dg.tensor(rnd(16, 3)), dg.tensor(rnd(16, 4))], False, 1, 0.0, False,
+               False, False)
+    with pytest.raises(TypeError, match="form is not supported"):
+        F.gru(x, [h], [dg.tensor(rnd(12, 3))], False, 1, 0.0, False, False)
+    with pytest.raises(TypeError, match="torch.lstm_cell"):
+        F.lstm_cell(dg.tensor(rnd(2, 3)), (h, h, h), dg.tensor(rnd(16, 3)), dg.tensor(rnd(16, 4)))

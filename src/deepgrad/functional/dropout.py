@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from ..random import get_rng
-from ..tensor import Tensor, make_result
+from ..tensor import Tensor, commit_inplace, make_result
 
 __all__ = ["dropout", "dropout2d"]
 
@@ -41,16 +41,20 @@ def dropout(
     input: Tensor,  # noqa: A002
     p: float = 0.5,
     training: bool = True,
+    inplace: bool = False,
     *,
     rng: np.random.Generator | None = None,
 ) -> Tensor:
     """out = x m,  m_i = [u_i >= p] / (1 - p),  u_i ~ U[0, 1)  (keep with probability 1 - p).
 
     E[out] = x, so evaluation needs no rescaling. dC/dx = delta m (the same mask).
-    p = 0 or training=False returns ``input`` itself; p = 1 gives zeros. The mask is drawn from
-    ``rng`` or deepgrad's generator (``dg.manual_seed`` makes it repeatable).
+    p = 0 or training=False returns ``input`` itself; p = 1 gives zeros. ``inplace=True`` writes
+    the result into ``input`` (PyTorch's flag; refused for a leaf that requires grad). The mask
+    is drawn from ``rng`` or deepgrad's generator (``dg.manual_seed`` makes it repeatable).
     """
     _check_p(p, "dropout")
+    if inplace and training and p != 0:  # PyTorch's flag: input takes the dropped-out value
+        return commit_inplace(input, lambda t: dropout(t, p, training, rng=rng), "dropout_")
     if not training or p == 0:
         return input
     if p == 1:
@@ -63,6 +67,7 @@ def dropout2d(
     input: Tensor,  # noqa: A002
     p: float = 0.5,
     training: bool = True,
+    inplace: bool = False,
     *,
     rng: np.random.Generator | None = None,
 ) -> Tensor:
@@ -74,6 +79,8 @@ def dropout2d(
     slices with a deprecation warning.
     """
     _check_p(p, "dropout2d")
+    if inplace and training and p != 0:
+        return commit_inplace(input, lambda t: dropout2d(t, p, training, rng=rng), "dropout2d_")
     if input.ndim < 2:
         raise ValueError(
             "dropout2d: expected a 4-D (N, C, H, W) or 3-D input, got shape " f"{input.shape}"

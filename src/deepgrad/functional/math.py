@@ -67,9 +67,9 @@ def _binary(op: str, fn: Any, a: Tensor, b: Tensor) -> np.ndarray:
         ) from None
 
 
-def add(a: Any, b: Any, *, alpha: Any = 1) -> Tensor:
+def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """out = a + alpha b (torch.add);  dC/da = delta,  dC/db = alpha delta."""
-    a, b = _pair(a, b)
+    a, b = _pair(input, other)
     if alpha is not None and not (isinstance(alpha, int | float) and alpha == 1):
         return _scaled("add", a, b, alpha, 1)
 
@@ -79,9 +79,9 @@ def add(a: Any, b: Any, *, alpha: Any = 1) -> Tensor:
     return make_result(_binary("add", np.add, a, b), (a, b), backward, "add")
 
 
-def sub(a: Any, b: Any, *, alpha: Any = 1) -> Tensor:
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """out = a - alpha b (torch.sub);  dC/da = delta,  dC/db = -alpha delta."""
-    a, b = _pair(a, b)
+    a, b = _pair(input, other)
     if alpha is not None and not (isinstance(alpha, int | float) and alpha == 1):
         return _scaled("sub", a, b, alpha, -1)
 
@@ -108,9 +108,9 @@ def _scaled(op: str, a: Tensor, b: Tensor, alpha: Any, sign: int) -> Tensor:
     return make_result(np.asarray(out), (a, b), backward, op)
 
 
-def mul(a: Any, b: Any) -> Tensor:
+def mul(input: Any, other: Any) -> Tensor:
     """out = a * b;  dC/da = delta * b,  dC/db = delta * a."""
-    a, b = _pair(a, b)
+    a, b = _pair(input, other)
 
     def backward(delta: np.ndarray) -> tuple:
         return (
@@ -121,9 +121,27 @@ def mul(a: Any, b: Any) -> Tensor:
     return make_result(_binary("mul", np.multiply, a, b), (a, b), backward, "mul")
 
 
-def div(a: Any, b: Any) -> Tensor:
-    """out = a / b;  dC/da = delta / b,  dC/db = -delta * a / b^2."""
-    a, b = _pair(a, b)
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """out = a / b;  dC/da = delta / b,  dC/db = -delta * a / b^2.
+
+    ``rounding_mode`` 'trunc' or 'floor' rounds the quotient (torch.div): piecewise constant, so
+    both gradients are 0 (as PyTorch).
+    """
+    a, b = _pair(input, other)
+    if rounding_mode is not None:
+        rnd = {"trunc": np.trunc, "floor": np.floor}.get(rounding_mode)
+        if rnd is None:
+            raise ValueError(
+                f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
+            )
+        if a.dtype.kind in "biu" and b.dtype.kind in "biu":
+            q = np.floor_divide(a.data, b.data) if rounding_mode == "floor" else np.trunc(
+                np.true_divide(a.data, b.data)).astype(np.result_type(a.data, b.data))
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                q = rnd(_binary("div", np.true_divide, a, b))
+        return make_result(np.asarray(q), (a, b), lambda d: (np.zeros_like(d), np.zeros_like(d)),
+                           "div")
     out = _binary("div", np.true_divide, a, b)
 
     def backward(delta: np.ndarray) -> tuple:
@@ -134,21 +152,22 @@ def div(a: Any, b: Any) -> Tensor:
     return make_result(out, (a, b), backward, "div")
 
 
-def neg(a: Tensor) -> Tensor:
+def neg(input: Tensor) -> Tensor:
     """out = -a;  dC/da = -delta."""
 
     def backward(delta: np.ndarray) -> tuple:
         return (-delta,)
 
-    return make_result(-a.data, (a,), backward, "neg")
+    return make_result(-input.data, (input,), backward, "neg")
 
 
-def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
+def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001
     """out = a ** b;  dC/da = delta * b * a^(b-1),  dC/db = delta * out * log(a).
 
     As PyTorch: dC/da = 0 where b = 0 (also at a = 0), and dC/db = 0 where a = 0 and b >= 0
     (the limits, instead of 0 * inf).
     """
+    a, b = input, exponent
     if isinstance(b, int | float) and not isinstance(b, bool) and isinstance(a, Tensor):
         x = a.data
         p = b
@@ -179,9 +198,9 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
     return make_result(out, (a, b), backward, "pow")
 
 
-def matmul(a: Any, b: Any) -> Tensor:
+def matmul(input: Any, other: Any) -> Tensor:
     """out = a @ b (batched, broadcasting);  dC/da = delta @ b^T,  dC/db = a^T @ delta."""
-    a, b = _pair(a, b)
+    a, b = _pair(input, other)
     x, w = a.data, b.data
     if x.ndim == 0 or w.ndim == 0:
         raise ValueError(
@@ -216,167 +235,93 @@ def matmul(a: Any, b: Any) -> Tensor:
     return make_result(out, (a, b), backward, "matmul")
 
 
-def exp(a: Tensor) -> Tensor:
+def exp(input: Tensor) -> Tensor:
     """out = e^a;  dC/da = delta * out."""
-    out = np.exp(a.data)
+    out = np.exp(input.data)
 
     def backward(delta: np.ndarray) -> tuple:
         return (delta * out,)
 
-    return make_result(out, (a,), backward, "exp")
+    return make_result(out, (input,), backward, "exp")
 
 
-def log(a: Tensor) -> Tensor:
+def log(input: Tensor) -> Tensor:
     """out = ln a;  dC/da = delta / a."""
 
     def backward(delta: np.ndarray) -> tuple:
-        return (delta / a.data,)
+        return (delta / input.data,)
 
-    return make_result(np.log(a.data), (a,), backward, "log")
+    return make_result(np.log(input.data), (input,), backward, "log")
 
 
-def sqrt(a: Tensor) -> Tensor:
+def sqrt(input: Tensor) -> Tensor:
     """out = sqrt(a);  dC/da = delta / (2 out)."""
-    out = np.sqrt(a.data)
+    out = np.sqrt(input.data)
 
     def backward(delta: np.ndarray) -> tuple:
         return (delta / (2 * out),)
 
-    return make_result(out, (a,), backward, "sqrt")
+    return make_result(out, (input,), backward, "sqrt")
 
 
-def square(a: Tensor) -> Tensor:
+def square(input: Tensor) -> Tensor:
     """out = a^2;  dC/da = 2 a delta."""
-    return pow(a, 2)
+    return pow(input, 2)
 
 
-def reciprocal(a: Tensor) -> Tensor:
+def reciprocal(input: Tensor) -> Tensor:
     """out = 1/a;  dC/da = -delta out^2."""
-    out = 1 / a.data
+    out = 1 / input.data
 
     def backward(delta: np.ndarray) -> tuple:
         return (-delta * out * out,)
 
-    return make_result(out, (a,), backward, "reciprocal")
+    return make_result(out, (input,), backward, "reciprocal")
 
 
-def sin(a: Tensor) -> Tensor:
+def sin(input: Tensor) -> Tensor:
     """out = sin a;  dC/da = delta cos a."""
 
     def backward(delta: np.ndarray) -> tuple:
-        return (delta * np.cos(a.data),)
+        return (delta * np.cos(input.data),)
 
-    return make_result(np.sin(a.data), (a,), backward, "sin")
+    return make_result(np.sin(input.data), (input,), backward, "sin")
 
 
-def cos(a: Tensor) -> Tensor:
+def cos(input: Tensor) -> Tensor:
     """out = cos a;  dC/da = -delta sin a."""
 
     def backward(delta: np.ndarray) -> tuple:
-        return (-delta * np.sin(a.data),)
+        return (-delta * np.sin(input.data),)
 
-    return make_result(np.cos(a.data), (a,), backward, "cos")
+    return make_result(np.cos(input.data), (input,), backward, "cos")
 
 
-def abs(a: Tensor) -> Tensor:  # noqa: A001
-    """out = |a|;  dC/da = delta * sign(a) (0 at a = 0, as in PyTorch)."""
+def abs(input: Tensor) -> Tensor:  # noqa: A001
+    """out = |input|;  dC/da = delta * sign(input) (0 at a = 0, as in PyTorch)."""
 
     def backward(delta: np.ndarray) -> tuple:
-        return (delta * np.sign(a.data),)
+        return (delta * np.sign(input.data),)
 
-    return make_result(np.abs(a.data), (a,), backward, "abs")
+    return make_result(np.abs(input.data), (input,), backward, "abs")
 
 
-def sign(a: Tensor) -> Tensor:
+def sign(input: Tensor) -> Tensor:
     """out = sign(a);  dC/da = 0 (zero almost everywhere; recorded, as PyTorch, so a graph
     through sign still backpropagates)."""
 
     def backward(delta: np.ndarray) -> tuple:
-        return (np.zeros(a.data.shape, dtype=delta.dtype),)
+        return (np.zeros(input.data.shape, dtype=delta.dtype),)
 
-    return make_result(np.sign(a.data), (a,), backward, "sign")
-
-
-def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001,A002
-    """out = min(max(x, lo), hi) (torch.clamp; out = hi wherever lo > hi).
-
-    dC/dx = delta where lo <= x <= hi, else 0. Tensor bounds broadcast with x and get their
-    gradient as PyTorch routes it: dC/dlo = delta where x < lo (and lo < hi when both are
-    given), dC/dhi = delta where x > hi (or hi < lo).
-    """
-    if min is None and max is None:
-        raise ValueError("clamp: at least one of 'min' and 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        return _clamp_tensor(input, min, max)
-    x = input.data
-    lo = None if min is None else _bound(min, x)
-    hi = None if max is None else _bound(max, x)
-    out = x
-    if lo is not None:
-        out = np.maximum(out, lo)
-    if hi is not None:
-        out = np.minimum(out, hi)
-
-    def backward(delta: np.ndarray) -> tuple:
-        keep = np.ones(x.shape, dtype=bool)
-        if lo is not None:
-            keep = keep & (x >= lo)
-        if hi is not None:
-            keep = keep & (x <= hi)
-        return (delta * keep,)
-
-    return make_result(np.asarray(out), (input,), backward, "clamp")
+    return make_result(np.sign(input.data), (input,), backward, "sign")
 
 
-def _bound(v: Any, x: np.ndarray) -> np.ndarray:
-    """A constant clamp bound in x's dtype (a float bound on an integer tensor stays float)."""
-    arr = np.asarray(v)
-    if x.dtype.kind == "f" or arr.dtype.kind in "biu":
-        return arr.astype(x.dtype) if arr.dtype.kind in "biuf" else arr
-    return arr
 
 
-def _clamp_tensor(input: Tensor, min: Any, max: Any) -> Tensor:  # noqa: A002
-    x = input
-    lo = None if min is None else lift(min, x)
-    hi = None if max is None else lift(max, x)
-    out = x.data
-    try:
-        if lo is not None:
-            out = np.maximum(out, lo.data)
-        if hi is not None:
-            out = np.minimum(out, hi.data)
-    except ValueError:
-        shapes = [t.shape for t in (x, lo, hi) if t is not None]
-        raise ValueError(f"clamp: shapes {shapes} (input, bounds) do not broadcast") from None
-    xd = x.data
-
-    def backward(delta: np.ndarray) -> tuple:
-        z = delta.dtype.type(0)
-        if lo is not None and hi is not None:
-            gx = np.where((xd >= lo.data) & (xd <= hi.data), delta, z)
-            glo = np.where((xd < lo.data) & (lo.data < hi.data), delta, z)
-            ghi = np.where((xd > hi.data) | (hi.data < lo.data), delta, z)
-        elif lo is not None:
-            gx = np.where(xd >= lo.data, delta, z)
-            glo, ghi = np.where(xd < lo.data, delta, z), None
-        else:
-            gx, glo = np.where(xd <= hi.data, delta, z), None
-            ghi = np.where(xd > hi.data, delta, z)
-        grads = (gx,) + tuple(g for g, t in ((glo, lo), (ghi, hi)) if t is not None)
-        return grads
-
-    parents = (x,) + tuple(t for t in (lo, hi) if t is not None)
-    return make_result(np.asarray(out), parents, backward, "clamp")
-
-
-clip = clamp
-
-
-def where(condition: Any, a: Any, b: Any) -> Tensor:
+def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     """out = a where condition else b;  dC/da = delta * cond,  dC/db = delta * (1 - cond)."""
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
-    a, b = _pair(a, b)
+    a, b = _pair(input, other)
     out = np.where(cond, a.data, b.data)
 
     def backward(delta: np.ndarray) -> tuple:
@@ -387,9 +332,9 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     return make_result(out, (a, b), backward, "where")
 
 
-def maximum(a: Any, b: Any) -> Tensor:
+def maximum(input: Any, other: Any) -> Tensor:
     """out = max(a, b) elementwise; ties split the gradient evenly (as PyTorch)."""
-    a, b = _pair(a, b)
+    a, b = _pair(input, other)
     out = np.maximum(a.data, b.data)
 
     def backward(delta: np.ndarray) -> tuple:
@@ -399,9 +344,9 @@ def maximum(a: Any, b: Any) -> Tensor:
     return make_result(out, (a, b), backward, "maximum")
 
 
-def minimum(a: Any, b: Any) -> Tensor:
+def minimum(input: Any, other: Any) -> Tensor:
     """out = min(a, b) elementwise; ties split the gradient evenly (as PyTorch)."""
-    a, b = _pair(a, b)
+    a, b = _pair(input, other)
     out = np.minimum(a.data, b.data)
 
     def backward(delta: np.ndarray) -> tuple:
@@ -411,15 +356,18 @@ def minimum(a: Any, b: Any) -> Tensor:
     return make_result(out, (a, b), backward, "minimum")
 
 
-def cast(a: Tensor, dtype: Any, copy: bool = False) -> Tensor:
+def cast(input: Tensor, dtype: Any, copy: bool = False) -> Tensor:
     """out = a converted to ``dtype``;  dC/da = delta converted back."""
     dtype = np.dtype(dtype)
-    src = a.data.dtype
-    out = a.data.astype(dtype, copy=copy)
+    src = input.data.dtype
+    out = input.data.astype(dtype, copy=copy)
 
     def backward(delta: np.ndarray) -> tuple:
         return (delta.astype(src),)
 
     if dtype.kind not in "fc":
         return Tensor(out)
-    return make_result(out, (a,), backward, "cast")
+    return make_result(out, (input,), backward, "cast")
+
+
+from .clamp import clamp, clip  # noqa: E402  (re-exported: the math ops' namespace)

@@ -105,28 +105,28 @@ def _in_dtype(x: Tensor, dtype: Any) -> Tensor:
 
 
 def sum(  # noqa: A001
-    x: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = None, **kw: Any
+    input: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = None, **kw: Any
 ) -> Tensor:
     """out = sum_i x_i over ``dim``;  dC/dx_i = delta (broadcast back). ``dtype`` casts first."""
     dim, keepdim = _opts(dim, keepdim, kw)
-    x = _in_dtype(x, dtype)
-    data = x.data
+    input = _in_dtype(input, dtype)
+    data = input.data
     axes = _axes(data, dim, "sum")
     out = data.sum(axis=axes, keepdims=keepdim)
 
     def backward(delta: np.ndarray) -> tuple:
         return (np.broadcast_to(_expand(delta, data, axes, keepdim), data.shape),)
 
-    return make_result(np.asarray(out), (x,), backward, "sum")
+    return make_result(np.asarray(out), (input,), backward, "sum")
 
 
 def mean(
-    x: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = None, **kw: Any
+    input: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = None, **kw: Any
 ) -> Tensor:
     """out = (1/n) sum_i x_i over ``dim`` (NaN over no elements);  dC/dx_i = delta / n."""
     dim, keepdim = _opts(dim, keepdim, kw)
-    x = _in_dtype(x, dtype)
-    data = x.data
+    input = _in_dtype(input, dtype)
+    data = input.data
     if data.dtype.kind not in "fc":
         raise TypeError(
             f"mean: could not infer the output dtype; the input dtype must be floating point, "
@@ -141,7 +141,7 @@ def mean(
         g = _expand(delta, data, axes, keepdim) * data.dtype.type(1.0 / builtins.max(n, 1))
         return (np.broadcast_to(g, data.shape),)
 
-    return make_result(np.asarray(out, dtype=data.dtype), (x,), backward, "mean")
+    return make_result(np.asarray(out, dtype=data.dtype), (input,), backward, "mean")
 
 
 def _check_nonempty(data: np.ndarray, axes: tuple[int, ...] | None, name: str) -> None:
@@ -224,39 +224,39 @@ def _along(x: Tensor, dim: Any, keepdim: bool, kw: dict, name: str) -> MaxMin:
     return MaxMin(out, Tensor(np.asarray(idx, dtype=np.int64)))
 
 
-def max(x: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:  # noqa: A001
+def max(input: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:  # noqa: A001
     """As ``torch.max``: ``max(x)`` is the largest element (ties share the gradient evenly);
     ``max(x, dim)`` returns ``(values, indices)``; ``max(a, b)`` with a tensor is ``maximum``."""
     if isinstance(dim, Tensor):
         from .math import maximum
 
-        return maximum(x, dim)
+        return maximum(input, dim)
     if dim is None and "axis" not in kw:
-        return amax(x, None, keepdim, **kw)
-    return _along(x, dim, keepdim, kw, "max")
+        return amax(input, None, keepdim, **kw)
+    return _along(input, dim, keepdim, kw, "max")
 
 
-def min(x: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:  # noqa: A001
+def min(input: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:  # noqa: A001
     """As ``torch.min``: the smallest element, ``(values, indices)`` along ``dim``, or
     ``minimum`` with a tensor second argument."""
     if isinstance(dim, Tensor):
         from .math import minimum
 
-        return minimum(x, dim)
+        return minimum(input, dim)
     if dim is None and "axis" not in kw:
-        return amin(x, None, keepdim, **kw)
-    return _along(x, dim, keepdim, kw, "min")
+        return amin(input, None, keepdim, **kw)
+    return _along(input, dim, keepdim, kw, "min")
 
 
-def amax(x: Tensor, dim: Dim = None, keepdim: bool = False, **kw: Any) -> Tensor:
+def amax(input: Tensor, dim: Dim = None, keepdim: bool = False, **kw: Any) -> Tensor:
     """out = max_i x_i over ``dim`` (one or several dims; values only, as ``torch.amax``).
     Ties share the gradient evenly."""
-    return _extreme(x, dim, keepdim, kw, np.max, "amax")
+    return _extreme(input, dim, keepdim, kw, np.max, "amax")
 
 
-def amin(x: Tensor, dim: Dim = None, keepdim: bool = False, **kw: Any) -> Tensor:
+def amin(input: Tensor, dim: Dim = None, keepdim: bool = False, **kw: Any) -> Tensor:
     """out = min_i x_i over ``dim`` (values only, as ``torch.amin``). Ties share evenly."""
-    return _extreme(x, dim, keepdim, kw, np.min, "amin")
+    return _extreme(input, dim, keepdim, kw, np.min, "amin")
 
 
 def _arg(x: Tensor, dim: Any, keepdim: bool, name: str) -> Tensor:
@@ -273,14 +273,14 @@ def _arg(x: Tensor, dim: Any, keepdim: bool, name: str) -> Tensor:
     return Tensor(np.asarray(out, dtype=np.int64))
 
 
-def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the largest element (flattened when ``dim`` is None); no gradient."""
-    return _arg(x, dim, keepdim, "argmax")
+    return _arg(input, dim, keepdim, "argmax")
 
 
-def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the smallest element (flattened when ``dim`` is None); no gradient."""
-    return _arg(x, dim, keepdim, "argmin")
+    return _arg(input, dim, keepdim, "argmin")
 
 
 def _correction(dim: Any, unbiased: Any, correction: Any, op: str) -> tuple[Any, float]:
@@ -307,7 +307,7 @@ def _correction(dim: Any, unbiased: Any, correction: Any, op: str) -> tuple[Any,
 
 
 def var(
-    x: Tensor,
+    input: Tensor,
     dim: Dim | bool = None,
     unbiased: bool | None = None,
     keepdim: bool = False,
@@ -326,7 +326,7 @@ def var(
     """
     dim, corr = _correction(dim, unbiased, correction, "var")
     dim, keepdim = _opts(dim, keepdim, kw)
-    data = x.data
+    data = input.data
     if data.dtype.kind not in "fc":
         raise TypeError(f"var: the input must be floating point, got dtype {data.dtype}")
     axes = _axes(data, dim, "var")
@@ -347,11 +347,11 @@ def var(
             k = dt(2) / back_denom
             return (_expand(delta, data, axes, keepdim) * (centered * k),)
 
-    return make_result(np.asarray(out, dtype=data.dtype), (x,), backward, "var")
+    return make_result(np.asarray(out, dtype=data.dtype), (input,), backward, "var")
 
 
 def std(
-    x: Tensor,
+    input: Tensor,
     dim: Dim | bool = None,
     unbiased: bool | None = None,
     keepdim: bool = False,
@@ -361,7 +361,7 @@ def std(
 ) -> Tensor:
     """out = sqrt(var(x)) (var's arguments);  dC/dx_i = delta (x_i - mean) / ((n - c) out),
     and 0 where out = 0 (PyTorch's choice at the kink of sqrt)."""
-    v = var(x, dim, unbiased, keepdim, correction=correction, **kw)
+    v = var(input, dim, unbiased, keepdim, correction=correction, **kw)
     out = np.sqrt(v.data)
 
     def backward(delta: np.ndarray) -> tuple:
@@ -372,15 +372,15 @@ def std(
     return make_result(out, (v,), backward, "std")
 
 
-def logsumexp(x: Tensor, dim: Dim = None, keepdim: bool = False, **kw: Any) -> Tensor:
+def logsumexp(input: Tensor, dim: Dim = None, keepdim: bool = False, **kw: Any) -> Tensor:
     """out = m + log sum_i exp(x_i - m), m = max x (stable; -inf over no elements);
     dC/dx_i = delta * softmax(x)_i."""
     dim, keepdim = _opts(dim, keepdim, kw)
-    data = x.data
+    data = input.data
     axes = _axes(data, dim, "logsumexp")
     if data.size == 0:
         out_k = np.full(np.sum(data, axis=axes, keepdims=True).shape, -np.inf, data.dtype)
-        return make_result(_squeeze(out_k, axes, keepdim), (x,),
+        return make_result(_squeeze(out_k, axes, keepdim), (input,),
                            lambda d: (np.zeros(data.shape, d.dtype),), "logsumexp")
     m = np.max(data, axis=axes, keepdims=True)
     m = np.where(np.isfinite(m), m, 0).astype(data.dtype)
@@ -393,4 +393,5 @@ def logsumexp(x: Tensor, dim: Dim = None, keepdim: bool = False, **kw: Any) -> T
         with np.errstate(invalid="ignore", divide="ignore"):
             return (_expand(delta, data, axes, keepdim) * (e / s),)
 
-    return make_result(np.asarray(_squeeze(out_k, axes, keepdim)), (x,), backward, "logsumexp")
+    out = np.asarray(_squeeze(out_k, axes, keepdim))
+    return make_result(out, (input,), backward, "logsumexp")
