@@ -2,7 +2,7 @@
 
     same(F.norm, torch.norm, [x], p=1, dim=0)
 
-runs ``dg_fn(*inputs, **kwargs)`` and ``torch_fn(*inputs, **kwargs)`` on the same float64 data
+runs ``dg_fn(*inputs, **kwargs)`` and ``torch_fn(*inputs, **kwargs)`` on the same data
 (in the same memory layout), then checks
 
 * errors: when PyTorch raises, deepgrad must raise too (a clear error, never another answer);
@@ -13,10 +13,10 @@ runs ``dg_fn(*inputs, **kwargs)`` and ``torch_fn(*inputs, **kwargs)`` on the sam
   input (no gradient counts as zeros), NaNs in the same places;
 * optionally ``dg.gradcheck`` (central finite differences) on the deepgrad side.
 
-Inputs: float arrays become tensors that require grad (wrap in ``Const`` for one that does
-not), integer and bool arrays become plain tensors, lists of arrays become lists of tensors,
-anything else is passed as it is. ``layout`` re-lays every float array of >= 2 dims in memory
-before both libraries see it: 'transposed' (the last two dims swapped in memory),
+Inputs keep their dtypes: float arrays become tensors that require grad (wrap in ``Const`` for
+one that does not), integer and bool arrays become plain tensors, lists of arrays become lists
+of tensors, anything else is passed as it is. ``layout`` re-lays every float array of >= 2
+dims in memory before both libraries see it: 'transposed' (the last two dims swapped in memory),
 'channels_last' (4-D: NHWC memory under the NCHW shape; 3-D: NLC) or 'strided' (every
 other element of a buffer twice as large).
 """
@@ -66,8 +66,7 @@ def _to_dg(x: Any, layout: str | None) -> Any:
         return dg.Tensor(relayout(np.asarray(x.value, np.float64), layout), dtype=np.float64)
     if isinstance(x, np.ndarray):
         if x.dtype.kind == "f":
-            return dg.Tensor(relayout(x.astype(np.float64), layout), requires_grad=True,
-                             dtype=np.float64)
+            return dg.Tensor(relayout(x, layout), requires_grad=True, dtype=x.dtype)
         return dg.Tensor(x)
     if isinstance(x, list) and x and all(isinstance(e, np.ndarray | Const) for e in x):
         return [_to_dg(e, layout) for e in x]
@@ -79,7 +78,7 @@ def _to_torch(x: Any, layout: str | None) -> Any:
         return torch.from_numpy(relayout(np.array(x.value, np.float64), layout))
     if isinstance(x, np.ndarray):
         if x.dtype.kind == "f":
-            return torch.from_numpy(relayout(x.astype(np.float64), layout)).requires_grad_()
+            return torch.from_numpy(relayout(x, layout)).requires_grad_()
         return torch.from_numpy(np.array(x))
     if isinstance(x, list) and x and all(isinstance(e, np.ndarray | Const) for e in x):
         return [_to_torch(e, layout) for e in x]
@@ -178,9 +177,9 @@ def same(
     flat_d, flat_t = _flat_inputs(d_in), _flat_inputs(t_in)
     for i, (d, t) in enumerate(zip(flat_d, flat_t, strict=True)):
         if isinstance(t, torch.Tensor) and t.requires_grad:
-            tg = np.zeros(t.shape) if t.grad is None else t.grad.numpy()
-            dgr = np.zeros(d.shape) if d.grad is None else d.grad
-            assert dgr.dtype == np.float64, f"gradient of input {i}: dtype {dgr.dtype}"
+            tg = np.zeros(t.shape, _np(t).dtype) if t.grad is None else t.grad.numpy()
+            dgr = np.zeros(d.shape, d.dtype) if d.grad is None else d.grad
+            assert dgr.dtype == tg.dtype, f"gradient of input {i}: dtype {dgr.dtype}, {tg.dtype}"
             assert_close(dgr, tg, rtol, atol * 10, f"gradient of input {i}")
     if gradcheck:
         run_gradcheck(dg_fn, inputs, kwargs)

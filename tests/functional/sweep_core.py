@@ -284,4 +284,51 @@ def softmaxes() -> list[Case]:
 
 def table() -> list[Case]:
     return (elementwise() + binary() + clamps() + casts() + reductions() + shapes()
-            + softmaxes())
+            + softmaxes() + promotion())
+
+
+# ------------------------------------------------------------------------------ type promotion
+def promotion() -> list[Case]:
+    """PyTorch's result types: integers in float ops give float32, int64 + float32 is float32,
+    a 0-d float64 tensor or a Python float does not widen a float32 tensor."""
+    i64, i32, b = np.array([[1, 2], [3, 4]]), np.array([[1, -2], [3, 4]], np.int32), \
+        np.array([[True, False], [True, True]])
+    f32 = rnd(2, 2, seed=1).astype(np.float32)
+    f32_0d, f64_0d, i64_0d = np.array(1.5, np.float32), np.array(2.5), np.array(3)
+    out = []
+    for name in ["add", "sub", "mul", "div", "maximum", "minimum"]:
+        fd, ft = getattr(F, name), getattr(torch, name)
+        for pair in [(i64, f32), (f32, i64), (i32, i64), (b, i64), (b, b), (f32, f64_0d),
+                     (i64, f64_0d), (i64, f32_0d), (i64_0d, f32_0d), (f32, rnd(2, 2))]:
+            if name == "sub" and pair[0].dtype == bool:
+                continue  # (torch refuses bool subtraction; deepgrad's error is NumPy's)
+            out.append(Case(name, fd, ft, list(pair), rtol=1e-6, atol=1e-6, note="promote"))
+        for num in (2, 1.5, True) if name not in ("maximum", "minimum") else ():
+            if name != "sub" or num is not True:
+                out += [Case(name, fd, ft, [x, num], rtol=1e-6, atol=1e-6, note="promote")
+                        for x in (i64, f32, b)]
+    out += [Case("pow", F.pow, torch.pow, [x, e], rtol=1e-6, atol=1e-6, note="promote")
+            for x, e in [(i64, 0.5), (i64, 2), (f32, 2), (np.abs(f32), np.abs(rnd(2, 2))),
+                         (i64, f32)]]
+    for name in ["exp", "log", "sqrt", "sin", "cos", "reciprocal", "abs", "neg", "square",
+                 "sign", "sigmoid", "tanh"]:
+        fd = getattr(F, name)
+        ft = getattr(torch, name)
+        out += [Case(name, fd, ft, [x], rtol=1e-6, atol=1e-6, note="promote")
+                for x in (i64, np.abs(f32) + 0.5)]
+    for name in ["relu", "leaky_relu", "elu", "silu", "gelu", "softplus", "softmax", "log_softmax"]:
+        kw = {"dim": 1} if "softmax" in name else {}
+        out.append(Case(name, getattr(F, name), getattr(TF, name), [f32], kw, rtol=1e-5,
+                        atol=1e-6, note="f32"))
+    for name in ["sum", "mean", "amax", "var", "std", "norm", "logsumexp"]:
+        out.append(Case(name, getattr(F, name), getattr(torch, name), [f32], {"dim": 1},
+                        rtol=1e-5, atol=1e-6, note="f32"))
+    out += [Case("clamp", F.clamp, torch.clamp, [i64], kw, note="promote")
+            for kw in ({"min": 2}, {"min": 1.5}, {"max": 2.5, "min": 0})]
+    out.append(Case("where", F.where, torch.where, [b, i64, 1.5], note="promote"))
+    out.append(Case("where", F.where, torch.where, [b, f32, i64], note="promote"))
+    for name in ["cat", "stack"]:
+        out.append(Case(name, getattr(F, name), getattr(torch, name), [[i64, f32]],
+                        note="promote"))
+        out.append(Case(name, getattr(F, name), getattr(torch, name), [[b, i32]], note="promote"))
+    return out

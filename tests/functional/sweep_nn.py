@@ -78,6 +78,12 @@ def pools() -> list[Case]:
     for size in [1, 3, (2, 4), (None, 2), (7, 6), (4, 5)]:
         out += grid("adaptive_avg_pool2d", F.adaptive_avg_pool2d, TF.adaptive_avg_pool2d,
                     [[x4, size], [x3, size]], layouts=CL)
+        out += grid("adaptive_avg_pool2d", F.adaptive_avg_pool2d, TF.adaptive_avg_pool2d,
+                    [[np.zeros((0, 3, 7, 6)), size]], gradcheck_first=False)
+    empty = np.zeros((0, 3, 6, 6))
+    out += grid("max_pool2d", F.max_pool2d, TF.max_pool2d, [[empty, 2]],
+                [{}, {"return_indices": True}], gradcheck_first=False)
+    out += grid("avg_pool2d", F.avg_pool2d, TF.avg_pool2d, [[empty, 2]], gradcheck_first=False)
     for kw in [{"kernel_size": 2}, {"kernel_size": 3, "stride": 2, "padding": 1}]:
         y, idx = TF.max_pool2d(torch.from_numpy(x4), return_indices=True, **kw)
         ins = [[y.numpy(), idx.numpy()]]

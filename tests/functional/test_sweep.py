@@ -9,12 +9,15 @@ The cases are in sweep_core.py and sweep_nn.py; a new public op without an entry
 """
 
 import inspect
+import re
 import types
 import warnings
 
 import pytest
 import sweep_core
 import sweep_nn
+import torch
+import torch.nn.functional as TF
 
 import deepgrad.functional as F
 from parity64 import _to_torch, same
@@ -62,3 +65,46 @@ def test_every_public_op_is_swept():
     assert not missing, f"public ops of deepgrad.functional with no sweep entry: {sorted(missing)}"
     stale = (swept | set(NOT_SWEPT)) - public_ops()
     assert not stale, f"sweep entries for names deepgrad.functional does not have: {sorted(stale)}"
+
+
+# PyTorch argument names deepgrad does not take, and why (docs/torch_semantics.md)
+NOT_TAKEN = {
+    "out": "no out= tensors: results are new tensors",
+    "size_average": "legacy, deprecated in PyTorch: use reduction=",
+    "reduce": "legacy, deprecated in PyTorch: use reduction=",
+    "_stacklevel": "PyTorch-internal warning plumbing",
+}
+
+
+def _torch_names(fn, name: str) -> list[str]:
+    """The argument names of a torch function: its signature, or for a builtin the signature
+    lines of its docstring (every overload)."""
+    try:
+        return [p for p in inspect.signature(fn).parameters if p not in ("args", "kwargs")]
+    except (TypeError, ValueError):
+        pass
+    names: list[str] = []
+    for m in re.finditer(rf"^\s*(?:torch\.)?{name}\((.*?)\)\s*(?:->|$)", fn.__doc__ or "", re.M):
+        sig = m.group(1)
+        while "[" in sig:  # drop type annotations' brackets (Optional[Union[int, List[int]]])
+            sig = re.sub(r"\[[^\[\]]*\]", "", sig)
+        for part in sig.split(","):
+            n = re.split(r"[:=\s\[]", part.strip().lstrip("*").strip())[0]
+            if n.isidentifier() and n not in names:
+                names.append(n)
+    return names
+
+
+def test_torch_argument_names_are_accepted():
+    """Every argument name of the PyTorch function an op is named after is a parameter of the
+    deepgrad op (so keyword calls work), except the reasoned NOT_TAKEN."""
+    bad = {}
+    for name in sorted(public_ops()):
+        t = getattr(TF, name, None) or getattr(torch, name, None)
+        if t is None or name in ("lstm", "gru", "rnn_tanh", "rnn_relu"):  # other signatures
+            continue
+        params = inspect.signature(getattr(F, name)).parameters
+        missing = [n for n in _torch_names(t, name) if n not in params and n not in NOT_TAKEN]
+        if missing:
+            bad[name] = missing
+    assert not bad, f"PyTorch argument names deepgrad's ops do not take: {bad}"

@@ -53,6 +53,12 @@ def _in_place(fn: Any, input: Tensor, op: str, *args: Any) -> Tensor:  # noqa: A
     return commit_inplace(input, lambda t: fn(t, *args), op)
 
 
+def _float_1d(t: Tensor) -> np.ndarray:
+    """:func:`_as_1d`, integers as the default float (float32), as PyTorch's sigmoid/tanh."""
+    x = _as_1d(t)
+    return x if x.dtype.kind in "fc" else x.astype(np.float32)
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """out = max(x, 0);  dC/dx = delta * [out > 0] (0 at the kink, as PyTorch).
 
@@ -139,7 +145,7 @@ def _sigmoid_array(x: np.ndarray) -> np.ndarray:
 
 def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
     """out = 1 / (1 + e^-x) (computed as 0.5 tanh(x/2) + 0.5);  dC/dx = delta out (1 - out)."""
-    out = _sigmoid_array(_as_1d(input))
+    out = _sigmoid_array(_float_1d(input))
 
     def backward(delta: np.ndarray) -> tuple:
         g = np.subtract(1, out)
@@ -152,7 +158,7 @@ def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
 
 def tanh(input: Tensor) -> Tensor:  # noqa: A002
     """out = tanh(x);  dC/dx = delta (1 - out^2)."""
-    out = np.tanh(_as_1d(input))
+    out = np.tanh(_float_1d(input))
 
     def backward(delta: np.ndarray) -> tuple:
         g = np.multiply(out, out)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, make_result
+from ._promote import result_type
 from .math import lift
 
 __all__ = ["clamp", "clip"]
@@ -26,9 +27,10 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
         raise ValueError("clamp: at least one of 'min' and 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return _clamp_tensor(input, min, max)
-    x = input.data
-    lo = None if min is None else _bound(min, x)
-    hi = None if max is None else _bound(max, x)
+    dt = result_type(input, min, max)  # (an integer tensor with a float bound gives float32)
+    x = input.data.astype(dt, copy=False)
+    lo = None if min is None else np.asarray(min).astype(dt)
+    hi = None if max is None else np.asarray(max).astype(dt)
     out = x
     if lo is not None:
         out = np.maximum(out, lo)
@@ -46,24 +48,17 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
     return make_result(np.asarray(out), (input,), backward, "clamp")
 
 
-def _bound(v: Any, x: np.ndarray) -> np.ndarray:
-    """A constant clamp bound in x's dtype (a float bound on an integer tensor stays float)."""
-    arr = np.asarray(v)
-    if x.dtype.kind == "f" or arr.dtype.kind in "biu":
-        return arr.astype(x.dtype) if arr.dtype.kind in "biuf" else arr
-    return arr
-
-
 def _clamp_tensor(input: Tensor, min: Any, max: Any) -> Tensor:  # noqa: A002
     x = input
+    dt = result_type(input, min, max)
     lo = None if min is None else lift(min, x)
     hi = None if max is None else lift(max, x)
-    out = x.data
+    out = x.data.astype(dt, copy=False)
     try:
         if lo is not None:
-            out = np.maximum(out, lo.data)
+            out = np.maximum(out, lo.data.astype(dt, copy=False))
         if hi is not None:
-            out = np.minimum(out, hi.data)
+            out = np.minimum(out, hi.data.astype(dt, copy=False))
     except ValueError:
         shapes = [t.shape for t in (x, lo, hi) if t is not None]
         raise ValueError(f"clamp: shapes {shapes} (input, bounds) do not broadcast") from None

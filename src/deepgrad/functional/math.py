@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, make_result
+from ._promote import float_dtype, result_type
 
 __all__ = [
     "add",
@@ -50,16 +51,28 @@ def lift(x: Any, like: Tensor | None = None) -> Tensor:
     return Tensor(x)
 
 
+def _floating(t: Tensor) -> np.ndarray:
+    """The data of an op that computes in floating point: integers become the default float
+    (float32), as PyTorch."""
+    x = t.data
+    return x if x.dtype.kind in "fc" else x.astype(float_dtype(x.dtype))
+
+
 def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     if isinstance(a, Tensor):
         return a, lift(b, a)
     return lift(a, b), b
 
 
-def _binary(op: str, fn: Any, a: Tensor, b: Tensor) -> np.ndarray:
-    """fn(a, b) on the arrays, with an error naming the op and both shapes."""
+def _binary(op: str, fn: Any, a: Tensor, b: Tensor, dt: np.dtype | None = None) -> np.ndarray:
+    """fn(a, b) on the arrays, both in ``dt`` (PyTorch's result type, see ``_promote``), with an
+    error naming the op and both shapes."""
+    x, y = a.data, b.data
+    if dt is not None:
+        x = x if x.dtype == dt else x.astype(dt)
+        y = y if y.dtype == dt else y.astype(dt)
     try:
-        return fn(a.data, b.data)
+        return fn(x, y)
     except ValueError:
         raise ValueError(
             f"{op}: shapes {a.shape} (first argument) and {b.shape} (second argument) "
@@ -69,38 +82,44 @@ def _binary(op: str, fn: Any, a: Tensor, b: Tensor) -> np.ndarray:
 
 def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """out = a + alpha b (torch.add);  dC/da = delta,  dC/db = alpha delta."""
+    dt = result_type(input, other)
     a, b = _pair(input, other)
     if alpha is not None and not (isinstance(alpha, int | float) and alpha == 1):
-        return _scaled("add", a, b, alpha, 1)
+        return _scaled("add", a, b, alpha, 1, dt)
 
     def backward(delta: np.ndarray) -> tuple:
         return delta, delta
 
-    return make_result(_binary("add", np.add, a, b), (a, b), backward, "add")
+    return make_result(_binary("add", np.add, a, b, dt), (a, b), backward, "add")
 
 
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """out = a - alpha b (torch.sub);  dC/da = delta,  dC/db = -alpha delta."""
+    dt = result_type(input, other)
     a, b = _pair(input, other)
+    if a.dtype == bool or b.dtype == bool:
+        raise TypeError(
+            "sub: subtraction with a bool tensor is not supported (as PyTorch); to invert a "
+            "mask use ~mask or logical_not"
+        )
     if alpha is not None and not (isinstance(alpha, int | float) and alpha == 1):
-        return _scaled("sub", a, b, alpha, -1)
+        return _scaled("sub", a, b, alpha, -1, dt)
 
     def backward(delta: np.ndarray) -> tuple:
         return delta, (-delta if b.requires_grad else None)
 
-    return make_result(_binary("sub", np.subtract, a, b), (a, b), backward, "sub")
+    return make_result(_binary("sub", np.subtract, a, b, dt), (a, b), backward, "sub")
 
 
-def _scaled(op: str, a: Tensor, b: Tensor, alpha: Any, sign: int) -> Tensor:
+def _scaled(op: str, a: Tensor, b: Tensor, alpha: Any, sign: int, dt: np.dtype) -> Tensor:
     """out = a + sign alpha b, alpha a number (a Python or NumPy scalar, as torch's alpha)."""
     if isinstance(alpha, Tensor) or np.ndim(alpha) != 0 or isinstance(alpha, bool | str):
         raise TypeError(f"{op}: alpha must be a number, got {alpha!r}")
     kind = np.asarray(alpha).dtype.kind
     if kind == "f" and a.dtype.kind in "biu" and b.dtype.kind in "biu":
         raise TypeError(f"{op}: for integer tensors alpha must be an integer, got {alpha!r}")
-    dt = np.result_type(a.data, b.data)
     k = dt.type(alpha) * sign if dt.kind in "fc" else sign * alpha
-    out = _binary(op, lambda x, y: x + k * y, a, b)
+    out = _binary(op, lambda x, y: x + k * y, a, b, dt)
 
     def backward(delta: np.ndarray) -> tuple:
         return delta, (delta * delta.dtype.type(k) if b.requires_grad else None)
@@ -110,6 +129,7 @@ def _scaled(op: str, a: Tensor, b: Tensor, alpha: Any, sign: int) -> Tensor:
 
 def mul(input: Any, other: Any) -> Tensor:
     """out = a * b;  dC/da = delta * b,  dC/db = delta * a."""
+    dt = result_type(input, other)
     a, b = _pair(input, other)
 
     def backward(delta: np.ndarray) -> tuple:
@@ -118,7 +138,7 @@ def mul(input: Any, other: Any) -> Tensor:
             delta * a.data if b.requires_grad else None,
         )
 
-    return make_result(_binary("mul", np.multiply, a, b), (a, b), backward, "mul")
+    return make_result(_binary("mul", np.multiply, a, b, dt), (a, b), backward, "mul")
 
 
 def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
@@ -127,6 +147,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     ``rounding_mode`` 'trunc' or 'floor' rounds the quotient (torch.div): piecewise constant, so
     both gradients are 0 (as PyTorch).
     """
+    dt = result_type(input, other)
     a, b = _pair(input, other)
     if rounding_mode is not None:
         rnd = {"trunc": np.trunc, "floor": np.floor}.get(rounding_mode)
@@ -139,10 +160,10 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
                 np.true_divide(a.data, b.data)).astype(np.result_type(a.data, b.data))
         else:
             with np.errstate(divide="ignore", invalid="ignore"):
-                q = rnd(_binary("div", np.true_divide, a, b))
+                q = rnd(_binary("div", np.true_divide, a, b, dt))
         return make_result(np.asarray(q), (a, b), lambda d: (np.zeros_like(d), np.zeros_like(d)),
                            "div")
-    out = _binary("div", np.true_divide, a, b)
+    out = _binary("div", np.true_divide, a, b, float_dtype(dt))
 
     def backward(delta: np.ndarray) -> tuple:
         ga = delta / b.data if a.requires_grad else None
@@ -169,7 +190,7 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001
     """
     a, b = input, exponent
     if isinstance(b, int | float) and not isinstance(b, bool) and isinstance(a, Tensor):
-        x = a.data
+        x = a.data.astype(result_type(a, b), copy=False)
         p = b
         out = x**p
 
@@ -184,7 +205,7 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001
 
         return make_result(out, (a,), backward_scalar, "pow")
     a, b = _pair(a, b)
-    out = _binary("pow", np.power, a, b)
+    out = _binary("pow", np.power, a, b, result_type(input, exponent))
 
     def backward(delta: np.ndarray) -> tuple:
         ga = gb = None
@@ -237,7 +258,7 @@ def matmul(input: Any, other: Any) -> Tensor:
 
 def exp(input: Tensor) -> Tensor:
     """out = e^a;  dC/da = delta * out."""
-    out = np.exp(input.data)
+    out = np.exp(_floating(input))
 
     def backward(delta: np.ndarray) -> tuple:
         return (delta * out,)
@@ -251,12 +272,12 @@ def log(input: Tensor) -> Tensor:
     def backward(delta: np.ndarray) -> tuple:
         return (delta / input.data,)
 
-    return make_result(np.log(input.data), (input,), backward, "log")
+    return make_result(np.log(_floating(input)), (input,), backward, "log")
 
 
 def sqrt(input: Tensor) -> Tensor:
     """out = sqrt(a);  dC/da = delta / (2 out)."""
-    out = np.sqrt(input.data)
+    out = np.sqrt(_floating(input))
 
     def backward(delta: np.ndarray) -> tuple:
         return (delta / (2 * out),)
@@ -271,7 +292,7 @@ def square(input: Tensor) -> Tensor:
 
 def reciprocal(input: Tensor) -> Tensor:
     """out = 1/a;  dC/da = -delta out^2."""
-    out = 1 / input.data
+    out = 1 / _floating(input)
 
     def backward(delta: np.ndarray) -> tuple:
         return (-delta * out * out,)
@@ -285,7 +306,7 @@ def sin(input: Tensor) -> Tensor:
     def backward(delta: np.ndarray) -> tuple:
         return (delta * np.cos(input.data),)
 
-    return make_result(np.sin(input.data), (input,), backward, "sin")
+    return make_result(np.sin(_floating(input)), (input,), backward, "sin")
 
 
 def cos(input: Tensor) -> Tensor:
@@ -294,7 +315,7 @@ def cos(input: Tensor) -> Tensor:
     def backward(delta: np.ndarray) -> tuple:
         return (-delta * np.sin(input.data),)
 
-    return make_result(np.cos(input.data), (input,), backward, "cos")
+    return make_result(np.cos(_floating(input)), (input,), backward, "cos")
 
 
 def abs(input: Tensor) -> Tensor:  # noqa: A001
@@ -322,7 +343,8 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     """out = a where condition else b;  dC/da = delta * cond,  dC/db = delta * (1 - cond)."""
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
     a, b = _pair(input, other)
-    out = np.where(cond, a.data, b.data)
+    dt = result_type(input, other)
+    out = np.where(cond, a.data.astype(dt, copy=False), b.data.astype(dt, copy=False))
 
     def backward(delta: np.ndarray) -> tuple:
         ga = delta * cond if a.requires_grad else None
@@ -335,7 +357,7 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
 def maximum(input: Any, other: Any) -> Tensor:
     """out = max(a, b) elementwise; ties split the gradient evenly (as PyTorch)."""
     a, b = _pair(input, other)
-    out = np.maximum(a.data, b.data)
+    out = _binary("maximum", np.maximum, a, b, result_type(input, other))
 
     def backward(delta: np.ndarray) -> tuple:
         wa = (a.data > b.data) + (a.data == b.data) * delta.dtype.type(0.5)
@@ -347,7 +369,7 @@ def maximum(input: Any, other: Any) -> Tensor:
 def minimum(input: Any, other: Any) -> Tensor:
     """out = min(a, b) elementwise; ties split the gradient evenly (as PyTorch)."""
     a, b = _pair(input, other)
-    out = np.minimum(a.data, b.data)
+    out = _binary("minimum", np.minimum, a, b, result_type(input, other))
 
     def backward(delta: np.ndarray) -> tuple:
         wa = (a.data < b.data) + (a.data == b.data) * delta.dtype.type(0.5)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, make_result
+from ._promote import result_type
 
 __all__ = [
     "reshape",
@@ -195,7 +196,8 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                 f"cat: tensor {i} has shape {t.shape}, incompatible with shape {first.shape} "
                 f"outside dim {d} (sizes must match except in the dim joined along)"
             )
-    out = np.concatenate([t.data for t in joined], axis=d)
+    dt = result_type(*[t.dtype for t in joined])  # PyTorch's promotion (int + f32: f32)
+    out = np.concatenate([t.data for t in joined], axis=d, dtype=dt)
     skipped = len(joined) != len(tensors)
     bounds = np.cumsum([t.shape[d] for t in joined])[:-1]
 
@@ -227,7 +229,8 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                 f"tensor {i} has {t.shape}"
             )
     d = _dim(dim, tensors[0].ndim + 1, "stack")
-    out = np.stack([t.data for t in tensors], axis=d)
+    dt = result_type(*[t.dtype for t in tensors])  # PyTorch's promotion
+    out = np.stack([t.data for t in tensors], axis=d, dtype=dt)
 
     def backward(delta: np.ndarray) -> tuple:
         return tuple(np.moveaxis(delta, d, 0))
