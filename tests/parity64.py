@@ -63,7 +63,8 @@ def relayout(a: np.ndarray, layout: str | None) -> np.ndarray:
 
 def _to_dg(x: Any, layout: str | None) -> Any:
     if isinstance(x, Const):
-        return dg.Tensor(relayout(np.asarray(x.value, np.float64), layout), dtype=np.float64)
+        v = np.asarray(x.value)
+        return dg.Tensor(relayout(v, layout), dtype=v.dtype)
     if isinstance(x, np.ndarray):
         if x.dtype.kind == "f":
             return dg.Tensor(relayout(x, layout), requires_grad=True, dtype=x.dtype)
@@ -75,7 +76,7 @@ def _to_dg(x: Any, layout: str | None) -> Any:
 
 def _to_torch(x: Any, layout: str | None) -> Any:
     if isinstance(x, Const):
-        return torch.from_numpy(relayout(np.array(x.value, np.float64), layout))
+        return torch.from_numpy(relayout(np.array(x.value), layout))
     if isinstance(x, np.ndarray):
         if x.dtype.kind == "f":
             return torch.from_numpy(relayout(x, layout)).requires_grad_()

@@ -112,3 +112,14 @@ def dims_of(ndim: int, tuples: bool = True) -> list[Any]:
     if tuples and ndim >= 2:
         ds += [(0, -1), ()]
     return ds
+
+
+def as_float32(x: Any) -> Any:
+    """The same input with float64 arrays (and Const values) as float32."""
+    if isinstance(x, np.ndarray) and x.dtype == np.float64:
+        return x.astype(np.float32)
+    if isinstance(x, Const) and np.asarray(x.value).dtype == np.float64:
+        return Const(np.asarray(x.value, np.float32))
+    if isinstance(x, list):
+        return [as_float32(e) for e in x]
+    return x

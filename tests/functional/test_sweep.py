@@ -2,7 +2,8 @@
 over the argument combinations PyTorch documents (dims negative and positive, keepdim,
 broadcasting, 0-d, empty, non-contiguous and channels-last inputs, every reduction mode):
 forward values and dtypes, that the graph is recorded where PyTorch records it, gradients,
-refusals where PyTorch refuses, and finite differences on one case per op.
+refusals where PyTorch refuses, and finite differences on one case per op; every third case
+again in float32 (dtypes stay float32).
 
 The cases are in sweep_core.py and sweep_nn.py; a new public op without an entry fails
 ``test_every_public_op_is_swept`` until it gets one (or a reasoned entry in NOT_SWEPT).
@@ -18,6 +19,7 @@ import sweep_core
 import sweep_nn
 import torch
 import torch.nn.functional as TF
+from sweep_case import as_float32
 
 import deepgrad.functional as F
 from parity64 import _to_torch, same
@@ -41,6 +43,19 @@ def test_sweep(case):
             return  # PyTorch refuses, deepgrad may answer: a documented extension
         same(case.dg, case.th, case.inputs, layout=case.layout, gradcheck=case.gradcheck,
              grad=case.grad, rtol=case.rtol, atol=case.atol, **case.kwargs)
+
+
+FLOAT32 = [c for c in CASES[::3] if c.grad and not c.extension]
+
+
+@pytest.mark.parametrize("case", FLOAT32, ids=[c.id for c in FLOAT32])
+def test_sweep_float32(case):
+    """Every third case again in float32: float32 stays float32 through forward and backward
+    (no silent float64 promotion), values within float32 rounding of PyTorch's."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same(case.dg, case.th, [as_float32(x) for x in case.inputs], layout=case.layout,
+             rtol=2e-4, atol=2e-5, **case.kwargs)
 
 
 def _refused(fn, inputs, kwargs) -> bool:
