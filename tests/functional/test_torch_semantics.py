@@ -422,6 +422,9 @@ def test_torch_argument_names_work_as_keywords():
          lambda a: torch.transpose(input=a, dim0=0, dim1=1), [x])
     same(lambda a: F.split(tensor=a, split_size_or_sections=2, dim=1),
          lambda a: torch.split(tensor=a, split_size_or_sections=2, dim=1), [x])
+    same(lambda a: F.reshape(input=a, shape=(4, 3)), lambda a: torch.reshape(input=a,
+         shape=(4, 3)), [x])
+    same(lambda a: F.permute(a, dims=(1, 0)), lambda a: torch.permute(a, dims=(1, 0)), [x])
     same(lambda a, b: F.where(condition=a > 0, input=a, other=b),
          lambda a, b: torch.where(condition=a > 0, input=a, other=b), [x, y])
 

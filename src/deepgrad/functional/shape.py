@@ -44,9 +44,9 @@ def _dim(d: int, ndim: int, op: str) -> int:
     return d % ndim
 
 
-def reshape(input: Tensor, *shape: Any) -> Tensor:
+def reshape(input: Tensor, *sizes: Any, shape: Any = None) -> Tensor:  # noqa: A002
     """out = x with a new shape (same elements, C order);  dC/dx = delta reshaped back."""
-    shape = _shape_args(shape)
+    shape = _shape_args(sizes if shape is None else (shape,))
     src = input.data.shape
     try:
         out = input.data.reshape(shape)
@@ -78,9 +78,9 @@ def transpose(input: Tensor, dim0: int = -2, dim1: int = -1) -> Tensor:
     return make_result(np.swapaxes(input.data, d0, d1), (input,), backward, "transpose")
 
 
-def permute(input: Tensor, *dims: Any) -> Tensor:
+def permute(input: Tensor, *order: Any, dims: Any = None) -> Tensor:  # noqa: A002
     """out = x with its axes reordered;  dC/dx = delta with the inverse order."""
-    dims = _shape_args(dims)
+    dims = _shape_args(order if dims is None else (dims,))
     if sorted(d % max(input.ndim, 1) for d in dims) != list(range(input.ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of {input.ndim} dimensions")
     dims = tuple(d % input.ndim for d in dims)
