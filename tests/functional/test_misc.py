@@ -188,6 +188,7 @@ def test_dropout2d_zeroes_whole_channels():
     assert set(np.unique(per_channel)) <= {0.0, 2.0}
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, y.data)
-    assert F.dropout2d(dg.Tensor(np.ones((3, 4, 4), np.float32)), 0.5).shape == (3, 4, 4)
+    with pytest.warns(UserWarning, match="interpreted as shape \\(N, C, L\\)"):
+        assert F.dropout2d(dg.Tensor(np.ones((3, 4, 4), np.float32)), 0.5).shape == (3, 4, 4)
     with pytest.raises(ValueError, match="dropout2d: expected a 4-D"):
-        F.dropout2d(dg.Tensor(np.ones((3, 4), np.float32)))
+        F.dropout2d(dg.Tensor(np.ones((3,), np.float32)))

@@ -9,7 +9,6 @@ cast to the input's dtype so float32 stays float32.
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
@@ -46,12 +45,29 @@ def _as_1d(t: Tensor) -> np.ndarray:
     return x.reshape(1) if x.ndim == 0 else x
 
 
-def relu(input: Tensor) -> Tensor:  # noqa: A002
+def _in_place(fn: Any, input: Tensor, op: str, *args: Any) -> Tensor:  # noqa: A002
+    """``inplace=True`` (PyTorch's flag): ``input`` takes the value fn(input) (see inplace.py:
+    recorded in the graph, refused for a leaf that requires grad, version bumped)."""
+    from ..tensor import commit_inplace
+
+    return commit_inplace(input, lambda t: fn(t, *args), op)
+
+
+def _float_1d(t: Tensor) -> np.ndarray:
+    """:func:`_as_1d`, integers as the default float (float32), as PyTorch's sigmoid/tanh."""
+    x = _as_1d(t)
+    return x if x.dtype.kind in "fc" else x.astype(np.float32)
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """out = max(x, 0);  dC/dx = delta * [out > 0] (0 at the kink, as PyTorch).
 
     Arrays of at least RELU_JIT_MIN elements take one compiled pass each way, the result in the
     input's memory order (channels-last stays channels-last); smaller ones NumPy.
+    ``inplace=True`` writes the result into ``input`` (as PyTorch's flag).
     """
+    if inplace:
+        return _in_place(relu, input, "relu_")
     x = _as_1d(input)
     runs = None
     if x.size >= RELU_JIT_MIN and _jit.enabled():
@@ -77,8 +93,12 @@ def relu(input: Tensor) -> Tensor:  # noqa: A002
     return make_result(out.reshape(input.shape), (input,), backward, "relu")
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+def leaky_relu(
+    input: Tensor, negative_slope: float = 0.01, inplace: bool = False  # noqa: A002
+) -> Tensor:
     """out = x if x > 0 else negative_slope * x;  dC/dx = delta * (1 or negative_slope)."""
+    if inplace:
+        return _in_place(leaky_relu, input, "leaky_relu_", negative_slope)
     x = _as_1d(input)
     slope = x.dtype.type(negative_slope)
     scale = (x > 0).astype(x.dtype)  # local derivative: 1 where x > 0, slope elsewhere
@@ -92,8 +112,10 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: 
     return make_result(out.reshape(input.shape), (input,), backward, "leaky_relu")
 
 
-def elu(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """out = x if x > 0 else alpha (e^x - 1);  dC/dx = delta * (1 if x > 0 else out + alpha)."""
+    if inplace:
+        return _in_place(elu, input, "elu_", alpha)
     x = _as_1d(input)
     a = x.dtype.type(alpha)
     e = np.minimum(x, 0)
@@ -123,7 +145,7 @@ def _sigmoid_array(x: np.ndarray) -> np.ndarray:
 
 def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
     """out = 1 / (1 + e^-x) (computed as 0.5 tanh(x/2) + 0.5);  dC/dx = delta out (1 - out)."""
-    out = _sigmoid_array(_as_1d(input))
+    out = _sigmoid_array(_float_1d(input))
 
     def backward(delta: np.ndarray) -> tuple:
         g = np.subtract(1, out)
@@ -136,7 +158,7 @@ def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
 
 def tanh(input: Tensor) -> Tensor:  # noqa: A002
     """out = tanh(x);  dC/dx = delta (1 - out^2)."""
-    out = np.tanh(_as_1d(input))
+    out = np.tanh(_float_1d(input))
 
     def backward(delta: np.ndarray) -> tuple:
         g = np.multiply(out, out)
@@ -308,8 +330,10 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     return make_result(out.reshape(input.shape), (input,), backward_tanh, "gelu")
 
 
-def silu(input: Tensor) -> Tensor:  # noqa: A002
+def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """out = x sigma(x) (swish);  dC/dx = delta sigma(x) (1 + x (1 - sigma(x)))."""
+    if inplace:
+        return _in_place(silu, input, "silu_")
     x = _as_1d(input)
     s = _sigmoid_array(x)
     out = x * s
@@ -325,74 +349,4 @@ def silu(input: Tensor) -> Tensor:  # noqa: A002
     return make_result(out.reshape(input.shape), (input,), backward, "silu")
 
 
-# ---------------------------------------------------------------- softmax family
-def _softmax_dim(x: np.ndarray, dim: int | None, op: str) -> int:
-    if dim is None:  # PyTorch's legacy implicit choice
-        warnings.warn(
-            f"{op}: implicit dimension choice is deprecated; pass dim= (using "
-            f"{0 if x.ndim in (0, 1, 3) else 1})",
-            stacklevel=3,
-        )
-        dim = 0 if x.ndim in (0, 1, 3) else 1
-    n = max(x.ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(f"{op}: dim {dim} is out of range for an input of shape {x.shape}")
-    return dim % n
-
-
-def _shifted(x: np.ndarray, axis: int) -> np.ndarray:
-    """x - max(x) along axis, in a fresh array (the only full-size temporary)."""
-    m = np.max(x, axis=axis, keepdims=True)
-    with np.errstate(over="ignore", invalid="ignore"):  # -3e38 - 3e38 = -inf: e^-inf = 0
-        return np.subtract(x, m)
-
-
-def softmax(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
-    """out_i = e^(x_i - m) / sum_j e^(x_j - m), m = max_j x_j (stable for any finite logits).
-
-    dC/dx_i = out_i (delta_i - sum_j delta_j out_j).
-    """
-    x = input.data
-    axis = _softmax_dim(x, dim, "softmax")
-    xs = x.reshape(1) if x.ndim == 0 else x
-    out = _shifted(xs, axis)
-    np.exp(out, out=out)
-    out /= out.sum(axis=axis, keepdims=True)
-    out = out.reshape(x.shape)
-
-    def backward(delta: np.ndarray) -> tuple:
-        d = delta.reshape(out.shape if out.ndim else 1)
-        o = out.reshape(d.shape)
-        g = d * o
-        s = g.sum(axis=axis, keepdims=True)
-        np.subtract(d, s, out=g)
-        g *= o
-        return (g.reshape(x.shape),)
-
-    return make_result(out, (input,), backward, "softmax")
-
-
-def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
-    """out_i = x_i - m - log sum_j e^(x_j - m), m = max_j x_j (finite for logits like +-1e30
-    and for -inf entries next to finite ones).
-
-    dC/dx_i = delta_i - softmax(x)_i sum_j delta_j, with softmax = e^out.
-    """
-    x = input.data
-    axis = _softmax_dim(x, dim, "log_softmax")
-    xs = x.reshape(1) if x.ndim == 0 else x
-    out = _shifted(xs, axis)
-    e = np.exp(out)  # kept: softmax = e / s in the backward
-    s = e.sum(axis=axis, keepdims=True)
-    out -= np.log(s)
-    out = out.reshape(x.shape)
-
-    def backward(delta: np.ndarray) -> tuple:
-        d = delta.reshape(e.shape)
-        p = d.sum(axis=axis, keepdims=True)
-        p /= s
-        p = e * p  # softmax * sum_j delta_j
-        np.subtract(d, p, out=p)
-        return (p.reshape(x.shape),)
-
-    return make_result(out, (input,), backward, "log_softmax")
+from .softmax import log_softmax, softmax  # noqa: E402  (re-exported)

@@ -17,7 +17,8 @@ import numpy as np
 from ..tensor import Tensor, make_result
 from . import _conv_kernels as K
 
-__all__ = ["conv1d", "conv2d", "conv_transpose2d", "conv_transpose1d"]
+__all__ = ["conv1d", "conv2d", "conv_transpose2d", "conv_transpose1d"]  # (the last two from
+# conv_transpose.py)
 
 IntPair = int | Sequence[int]
 
@@ -56,7 +57,9 @@ def _check_float(op: str, **arrays: np.ndarray | None) -> np.dtype:
 
 def _check_ranks(op: str, x_shape: tuple, w_shape: tuple, groups: object, w_layout: str) -> None:
     if len(x_shape) != 4:
-        raise ValueError(f"{op}: input must be 4-D (N, C, H, W), got shape {x_shape}")
+        raise ValueError(
+            f"{op}: input must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape {x_shape}"
+        )
     if len(w_shape) != 4:
         raise ValueError(f"{op}: weight must be 4-D {w_layout}, got shape {w_shape}")
     if not isinstance(groups, int | np.integer) or groups < 1:
@@ -126,7 +129,7 @@ def _new_geometry(
         pt = pb = ph
         pl = pr = pw
     g = K.ConvGeometry(n, c, h, w, o, kh, kw, sh, sw, pt, pb, pl, pr, dh, dw, int(groups))
-    if min(n, c, h, w, o, kh, kw) < 1:
+    if min(c, h, w, o, kh, kw) < 1:  # (an empty batch, n = 0, gives an empty output)
         raise ValueError(
             f"{op}: empty tensors are not supported (input shape {x_shape}, weight shape {w_shape})"
         )
@@ -161,6 +164,10 @@ def _conv(
     x, w = input.data, weight.data
     b = _check_bias(op, bias, g.o)
     _check_float(op, input=x, weight=w, bias=b)
+    parents = (input, weight) if bias is None else (input, weight, bias)
+    if g.n == 0:  # an empty batch: an empty output, zero gradients (as PyTorch)
+        shape = (0, g.o, g.ho, g.wo) if out_shape is None else (0,) + out_shape[1:]
+        return make_result(np.zeros(shape, x.dtype), parents, _zero_grads(parents), op)
     x4 = x.reshape(g.n, g.c, g.h, g.w)
     xq = K.prepare_input(x4, g)
     wp = K.prepare_weight(w.reshape(g.o, g.cg, g.kh, g.kw), g)
@@ -180,8 +187,25 @@ def _conv(
             gb = K.bias_grad(dp, g)
         return (gx, gw) if bias is None else (gx, gw, gb)
 
-    parents = (input, weight) if bias is None else (input, weight, bias)
     return make_result(y, parents, backward, op)
+
+
+def _zero_grads(parents: Sequence[Tensor]):
+    def backward(delta: np.ndarray) -> tuple:
+        return tuple(np.zeros(p.data.shape, p.data.dtype) for p in parents)
+
+    return backward
+
+
+def unbatched(op: str, fn, input: Tensor, weight: Tensor, *args, **kwargs) -> Tensor:  # noqa: A002
+    """``fn`` on an input without its batch dim ((C, H, W) or (C, L), as PyTorch accepts):
+    run it on a batch of one and drop that dim again (the gradient flows through both)."""
+    from .shape import reshape
+
+    if input.ndim != weight.ndim - 1:
+        raise ValueError(f"{op}: unexpected input shape {input.shape}")
+    out = fn(reshape(input, (1,) + input.shape), weight, *args, **kwargs)
+    return reshape(out, out.shape[1:])
 
 
 def conv2d(
@@ -209,8 +233,11 @@ def conv2d(
       dC/dx_pad[n, c, h, w] = sum_{o, a, b, i, j: s_h i + d_h a = h, s_w j + d_w b = w}
                                   delta[n, o, i, j] w[o, c, a, b]   (a transposed convolution)
       dC/db[o] = sum_{n, i, j} delta[n, o, i, j]
-    The output is an NCHW-shaped array whose memory is channels-last (NHWC).
+    The output is an NCHW-shaped array whose memory is channels-last (NHWC). An unbatched
+    input (C, H, W) gives an unbatched output (O, H_out, W_out).
     """
+    if input.ndim == 3 and weight.ndim == 4:
+        return unbatched("conv2d", conv2d, input, weight, bias, stride, padding, dilation, groups)
     g = _geometry("conv2d", input.data.shape, weight.data.shape, stride, padding, dilation, groups)
     return _conv("conv2d", input, weight, bias, g, None)
 
@@ -230,10 +257,15 @@ def conv1d(
     floor((L + 2p - d (k - 1) - 1) / s) + 1. Computed as conv2d over a height-1 image, so its
     backward is conv2d's: dC/dw[o, c, a] = sum_{n, i} delta[n, o, i] x_pad[n, c, s i + d a],
     dC/dx by the transposed convolution, dC/db[o] = sum_{n, i} delta[n, o, i].
+    An unbatched input (C, L) gives an unbatched output (O, L_out).
     """
     x_shape, w_shape = input.data.shape, weight.data.shape
+    if len(x_shape) == 2 and len(w_shape) == 3:
+        return unbatched("conv1d", conv1d, input, weight, bias, stride, padding, dilation, groups)
     if len(x_shape) != 3:
-        raise ValueError(f"conv1d: input must be 3-D (N, C, L), got shape {x_shape}")
+        raise ValueError(
+            f"conv1d: input must be 3-D (N, C, L) or 2-D (C, L), got shape {x_shape}"
+        )
     if len(w_shape) != 3:
         raise ValueError(f"conv1d: weight must be 3-D (out, in/groups, k), got shape {w_shape}")
     s = _pair(stride, "stride", "conv1d", 1)[0]
@@ -253,148 +285,4 @@ def conv1d(
     return _conv("conv1d", input, weight, bias, g, (g.n, g.o, g.wo))
 
 
-def _transpose_geometry(
-    op: str,
-    x_shape: tuple[int, ...],
-    w_shape: tuple[int, ...],
-    stride: IntPair,
-    padding: IntPair,
-    output_padding: IntPair,
-    groups: int,
-    dilation: IntPair,
-) -> K.ConvGeometry:
-    """The conv2d whose input gradient this transposed convolution is (y -> x adjoint)."""
-    _check_ranks(op, x_shape, w_shape, groups, "(in, out/groups, kH, kW)")
-    n, c, h, w = x_shape
-    cin, og, kh, kw = w_shape
-    if min(n, c, h, w, og, kh, kw) < 1:
-        raise ValueError(
-            f"{op}: empty tensors are not supported (input shape {x_shape}, weight shape {w_shape})"
-        )
-    if cin != c:
-        raise ValueError(
-            f"{op}: input has {c} channels (input shape {x_shape}) but weight expects {cin} = "
-            f"weight.shape[0] (weight shape {w_shape})"
-        )
-    if c % groups:
-        raise ValueError(
-            f"{op}: groups={groups} must divide in_channels={c} (input shape {x_shape})"
-        )
-    if isinstance(padding, str):
-        raise ValueError(f"{op}: padding must be an int or a pair, got {padding!r}")
-    sh, sw = _pair(stride, "stride", op)
-    ph, pw = _pair(padding, "padding", op)
-    oph, opw = _pair(output_padding, "output_padding", op)
-    dh, dw = _pair(dilation, "dilation", op)
-    if min(sh, sw, dh, dw) < 1 or min(ph, pw, oph, opw) < 0:
-        raise ValueError(f"{op}: stride/dilation must be >= 1 and padding >= 0")
-    if oph >= max(sh, dh) or opw >= max(sw, dw):
-        raise ValueError(
-            f"{op}: output_padding {(oph, opw)} must be smaller than stride {(sh, sw)} "
-            f"or dilation {(dh, dw)}"
-        )
-    hout = (h - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
-    wout = (w - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
-    if hout < 1 or wout < 1:
-        raise ValueError(
-            f"{op}: output size ({hout}, {wout}) is too small (input shape {x_shape}, weight "
-            f"shape {w_shape}, stride {stride!r}, padding {padding!r})"
-        )
-    g = K.ConvGeometry(
-        n, og * groups, hout, wout, c, kh, kw, sh, sw, ph, ph, pw, pw, dh, dw, int(groups)
-    )
-    assert (g.ho, g.wo) == (h, w)
-    return g
-
-
-def conv_transpose2d(
-    input: Tensor,  # noqa: A002
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride: IntPair = 1,
-    padding: IntPair = 0,
-    output_padding: IntPair = 0,
-    groups: int = 1,
-    dilation: IntPair = 1,
-) -> Tensor:
-    """Transposed convolution (the gradient of conv2d with respect to its input), NCHW.
-
-    input (N, C_in, H, W), weight (C_in, C_out/groups, kH, kW) (PyTorch's layout), bias (C_out,).
-    Every input pixel scatters its kernel-weighted copy into the output:
-      y[n, co, s_h i + d_h a - p_h, s_w j + d_w b - p_w] += x[n, ci, i, j] w[ci, co, a, b]
-    H_out = (H - 1) s_h - 2 p_h + d_h (kH - 1) + output_padding_h + 1.
-
-    Backward (delta = dC/dy): the input gradient is an ordinary convolution of delta,
-      dC/dx = conv2d(delta, w, stride, padding, dilation, groups);
-    each shared weight sums the gradients of its copies,
-      dC/dw[ci, co, a, b] = sum_{n, i, j} x[n, ci, i, j]
-                                          * delta_pad[n, co, s_h i + d_h a, s_w j + d_w b];
-      dC/db[co] = sum_{n, h, w} delta[n, co, h, w].
-    """
-    op = "conv_transpose2d"
-    x, w = input.data, weight.data
-    g = _transpose_geometry(op, x.shape, w.shape, stride, padding, output_padding, groups, dilation)
-    return _conv_transpose(op, input, weight, bias, g, None)
-
-
-def conv_transpose1d(
-    input: Tensor,  # noqa: A002
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride: int = 1,
-    padding: int = 0,
-    output_padding: int = 0,
-    groups: int = 1,
-    dilation: int = 1,
-) -> Tensor:
-    """Transposed 1-D convolution over (N, C_in, L), weight (C_in, C_out/groups, k); see
-    :func:`conv_transpose2d` (this is it over a height-1 image)."""
-    op = "conv_transpose1d"
-    x_shape, w_shape = input.data.shape, weight.data.shape
-    if len(x_shape) != 3 or len(w_shape) != 3:
-        raise ValueError(f"{op}: input and weight must be 3-D, got {x_shape} and {w_shape}")
-    one = lambda v, name: (1, _pair(v, name, op, 1)[0])  # noqa: E731
-    g = _transpose_geometry(
-        op,
-        (x_shape[0], x_shape[1], 1, x_shape[2]),
-        (w_shape[0], w_shape[1], 1, w_shape[2]),
-        one(stride, "stride"),
-        (0, _pair(padding, "padding", op, 1)[0]),
-        (0, _pair(output_padding, "output_padding", op, 1)[0]),
-        groups,
-        one(dilation, "dilation"),
-    )
-    return _conv_transpose(op, input, weight, bias, g, (g.n, g.c, g.w))
-
-
-def _conv_transpose(
-    op: str,
-    input: Tensor,  # noqa: A002
-    weight: Tensor,
-    bias: Tensor | None,
-    g: K.ConvGeometry,
-    out_shape: tuple[int, ...] | None,
-) -> Tensor:
-    x, w = input.data, weight.data
-    b = _check_bias(op, bias, g.c)
-    _check_float(op, input=x, weight=w, bias=b)
-    w4 = w.reshape(g.o, g.cg, g.kh, g.kw)
-    wp = K.prepare_weight(w4, g)
-    xp = K.prepare_delta(x.reshape(g.n, g.o, g.ho, g.wo), g)  # x plays the conv's delta
-    y = K.input_grad(xp, wp, g)
-    if b is not None:
-        y = y + b.reshape(1, -1, 1, 1)
-    if out_shape is not None:
-        y = y.reshape(out_shape)
-
-    def backward(delta: np.ndarray) -> tuple:
-        d4 = delta.reshape(g.n, g.c, g.h, g.w)
-        dq = K.prepare_input(d4, g) if (input.requires_grad or weight.requires_grad) else None
-        gx = K.forward(dq, wp, None, g).reshape(x.shape) if input.requires_grad else None
-        gw = K.weight_grad(dq, xp, g).reshape(w.shape) if weight.requires_grad else None
-        if bias is None:
-            return gx, gw
-        return gx, gw, (K.channel_sum(d4) if bias.requires_grad else None)
-
-    parents = (input, weight) if bias is None else (input, weight, bias)
-    return make_result(y, parents, backward, op)
+from .conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: E402

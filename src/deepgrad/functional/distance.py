@@ -31,9 +31,14 @@ def cosine_similarity(x1: Tensor, x2: Any, dim: int = 1, eps: float = 1e-8) -> T
             f"cosine_similarity: x1 of shape {a.shape} and x2 of shape {b.shape} do not broadcast"
         ) from None
     n = len(shape)
-    if not -max(n, 1) <= dim < max(n, 1) or n == 0:
-        raise IndexError(f"cosine_similarity: dim {dim} is out of range for shape {shape}")
-    axis = dim % n
+    if not -max(n, 1) <= dim < max(n, 1):
+        raise IndexError(
+            f"cosine_similarity: dim {dim} is out of range for the broadcast shape {shape} "
+            f"(expected a dim in [{-max(n, 1)}, {max(n, 1) - 1}])"
+        )
+    if n == 0:  # 0-d inputs: one element along the one dim 0 (= -1), as PyTorch
+        shape = (1,)
+    axis = dim % max(n, 1)
     a, b = np.broadcast_to(a, shape), np.broadcast_to(b, shape)
     e = a.dtype.type(eps)
     r1 = np.sqrt((a * a).sum(axis=axis, keepdims=True))
@@ -43,7 +48,7 @@ def cosine_similarity(x1: Tensor, x2: Any, dim: int = 1, eps: float = 1e-8) -> T
     cos = (a * b).sum(axis=axis, keepdims=True) / n12
 
     def backward(delta: np.ndarray) -> tuple:
-        d = np.expand_dims(delta, axis)
+        d = np.expand_dims(delta.reshape(out.shape), axis)
         g1 = g2 = None
         if x1.requires_grad:
             safe = np.where(r1 > 0, n1 * r1, 1)  # x1 = 0 where r1 = 0: that term vanishes
@@ -55,4 +60,6 @@ def cosine_similarity(x1: Tensor, x2: Any, dim: int = 1, eps: float = 1e-8) -> T
             g2 *= d
         return g1, g2
 
-    return make_result(np.squeeze(cos, axis), (x1, x2), backward, "cosine_similarity")
+    out = np.squeeze(cos, axis)
+    return make_result(out.reshape(()) if n == 0 else out, (x1, x2), backward,
+                       "cosine_similarity")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..random import get_rng
-from ..tensor import Tensor, make_result
+from ..tensor import Tensor, commit_inplace, make_result
 
 __all__ = ["dropout", "dropout2d"]
 
@@ -39,16 +41,20 @@ def dropout(
     input: Tensor,  # noqa: A002
     p: float = 0.5,
     training: bool = True,
+    inplace: bool = False,
     *,
     rng: np.random.Generator | None = None,
 ) -> Tensor:
     """out = x m,  m_i = [u_i >= p] / (1 - p),  u_i ~ U[0, 1)  (keep with probability 1 - p).
 
     E[out] = x, so evaluation needs no rescaling. dC/dx = delta m (the same mask).
-    p = 0 or training=False returns ``input`` itself; p = 1 gives zeros. The mask is drawn from
-    ``rng`` or deepgrad's generator (``dg.manual_seed`` makes it repeatable).
+    p = 0 or training=False returns ``input`` itself; p = 1 gives zeros. ``inplace=True`` writes
+    the result into ``input`` (PyTorch's flag; refused for a leaf that requires grad). The mask
+    is drawn from ``rng`` or deepgrad's generator (``dg.manual_seed`` makes it repeatable).
     """
     _check_p(p, "dropout")
+    if inplace and training and p != 0:  # PyTorch's flag: input takes the dropped-out value
+        return commit_inplace(input, lambda t: dropout(t, p, training, rng=rng), "dropout_")
     if not training or p == 0:
         return input
     if p == 1:
@@ -61,22 +67,40 @@ def dropout2d(
     input: Tensor,  # noqa: A002
     p: float = 0.5,
     training: bool = True,
+    inplace: bool = False,
     *,
     rng: np.random.Generator | None = None,
 ) -> Tensor:
-    """Channel dropout for (N, C, H, W) or (C, H, W): whole feature maps are zeroed together.
+    """Channel dropout for (N, C, H, W): whole feature maps are zeroed together.
 
     out[n, c] = x[n, c] m_nc,  m_nc = [u_nc >= p] / (1 - p);  dC/dx[n, c] = delta[n, c] m_nc.
+    As PyTorch 2.x, a 3-D input is read as (N, C, L) (channel-wise 1-D dropout, with PyTorch's
+    warning), not as an unbatched (C, H, W) image, and other ranks >= 2 drop whole (n, c)
+    slices with a deprecation warning.
     """
     _check_p(p, "dropout2d")
-    if input.ndim not in (3, 4):
+    if inplace and training and p != 0:
+        return commit_inplace(input, lambda t: dropout2d(t, p, training, rng=rng), "dropout2d_")
+    if input.ndim < 2:
         raise ValueError(
-            "dropout2d: expected a 4-D (N, C, H, W) or 3-D (C, H, W) input, got shape "
-            f"{input.shape}"
+            "dropout2d: expected a 4-D (N, C, H, W) or 3-D input, got shape " f"{input.shape}"
+        )
+    if input.ndim not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated "
+            "(PyTorch's behaviour is kept: whole (n, c) slices are dropped); use dropout",
+            stacklevel=2,
+        )
+    elif input.ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+            "the channel dim (as PyTorch; a future PyTorch reads it as (C, H, W))",
+            stacklevel=2,
         )
     if not training or p == 0:
         return input
-    shape = input.shape[:-2] + (1, 1)
+    shape = input.shape[:2] + (1,) * (input.ndim - 2)
     if p == 1:
         return _apply(input, np.zeros(shape, dtype=input.dtype), "dropout2d")
     mask = _mask(shape, p, input.dtype, rng if rng is not None else get_rng())

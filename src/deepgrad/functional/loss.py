@@ -1,9 +1,9 @@
 """Loss functions (torch.nn.functional names), each with its backward beside it.
 
 Regression: mse_loss, l1_loss, huber_loss, smooth_l1_loss.  Binary: binary_cross_entropy,
-binary_cross_entropy_with_logits, sigmoid_focal_loss (torchvision), hinge_loss (Keras).
-The softmax family (cross_entropy, nll_loss, focal_loss) lives in ``xent.py`` and is
-re-exported here.
+binary_cross_entropy_with_logits. Re-exported here: the softmax family (cross_entropy, nll_loss,
+focal_loss) from ``xent.py``, and torchvision's sigmoid_focal_loss and Keras' hinge_loss from
+``loss_others.py``.
 
 Every loss takes ``reduction`` in {'none', 'mean', 'sum'} (keyword-only where PyTorch has the
 legacy size_average/reduce arguments before it, so a positional call cannot silently misbind):
@@ -80,11 +80,13 @@ def _finish(
     parents: tuple[Tensor, ...],
     local_grads: Callable[[np.ndarray], tuple],
     op: str,
+    shape: tuple[int, ...] | None = None,
 ) -> Tensor:
-    """Reduce the elementwise loss and attach the backward of the reduction."""
+    """Reduce the elementwise loss and attach the backward of the reduction (``shape``: that of
+    the 'none' result, when the loss was computed on a reshaped view)."""
     n = loss.size
     if reduction == "none":
-        out = loss
+        out = loss if shape is None else loss.reshape(shape)
     elif reduction == "sum":
         out = np.asarray(loss.sum())
     else:
@@ -105,8 +107,42 @@ def _needs(t: Tensor | None) -> bool:
 
 
 # ---------------------------------------------------------------- regression
-def mse_loss(input: Tensor, target: Any, *, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """loss = (x - t)^2;  dC/dx = 2 (x - t) d,  dC/dt = -2 (x - t) d."""
+def _weighted(
+    fn: Callable[..., Tensor], input: Tensor, target: Any, weight: Any, reduction: str, op: str,  # noqa: A002
+    mean_by: str, **kw: Any,
+) -> Tensor:
+    """PyTorch's optional elementwise ``weight`` of mse/l1/huber: loss = w * l(x, t); 'mean'
+    divides by sum(w) (mean_by='weight': mse, l1) or by the number of elements ('count':
+    huber). The weight gets its gradient (it is part of the graph, as in PyTorch)."""
+    from .math import div, mul
+    from .reduce import mean, sum
+
+    _check_reduction(reduction, op)
+    w = _like(weight, input)
+    if w.shape != input.shape:
+        raise ValueError(
+            f"{op}: Weights and input must have the same size (weight shape {w.shape}, input "
+            f"shape {input.shape})"
+        )
+    loss = mul(fn(input, target, reduction="none", **kw), w)
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return sum(loss)
+    return div(sum(loss), sum(w)) if mean_by == "weight" else mean(loss)
+
+
+def mse_loss(
+    input: Tensor,  # noqa: A002
+    target: Any,
+    *,
+    reduction: str = "mean",
+    weight: Any = None,
+) -> Tensor:
+    """loss = (x - t)^2;  dC/dx = 2 (x - t) d,  dC/dt = -2 (x - t) d. With ``weight`` w (the
+    input's shape): loss = w (x - t)^2 and 'mean' divides by sum(w), as PyTorch."""
+    if weight is not None:
+        return _weighted(mse_loss, input, target, weight, reduction, "mse_loss", "weight")
     _check_reduction(reduction, "mse_loss")
     input, target = _pair(input, target, "mse_loss", same_shape=False)
     diff = input.data - target.data
@@ -118,8 +154,17 @@ def mse_loss(input: Tensor, target: Any, *, reduction: str = "mean") -> Tensor: 
     return _finish(diff * diff, reduction, (input, target), local, "mse_loss")
 
 
-def l1_loss(input: Tensor, target: Any, *, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """loss = |x - t|;  dC/dx = sign(x - t) d (0 at x = t),  dC/dt = -dC/dx."""
+def l1_loss(
+    input: Tensor,  # noqa: A002
+    target: Any,
+    *,
+    reduction: str = "mean",
+    weight: Any = None,
+) -> Tensor:
+    """loss = |x - t|;  dC/dx = sign(x - t) d (0 at x = t),  dC/dt = -dC/dx. With ``weight`` w:
+    loss = w |x - t| and 'mean' divides by sum(w), as PyTorch."""
+    if weight is not None:
+        return _weighted(l1_loss, input, target, weight, reduction, "l1_loss", "weight")
     _check_reduction(reduction, "l1_loss")
     input, target = _pair(input, target, "l1_loss", same_shape=False)
     diff = input.data - target.data
@@ -136,12 +181,17 @@ def huber_loss(
     target: Any,
     reduction: str = "mean",
     delta: float = 1.0,
+    weight: Any = None,
 ) -> Tensor:
     """loss = (x - t)^2 / 2 if |x - t| < delta else delta (|x - t| - delta / 2).
 
     dC/dx = clip(x - t, -delta, delta) d,  dC/dt = -dC/dx.
     (``delta`` is the loss's threshold here, PyTorch's name; the upstream gradient is d.)
+    With ``weight`` w: loss = w * loss and 'mean' is the plain mean (PyTorch's choice for huber).
     """
+    if weight is not None:
+        return _weighted(huber_loss, input, target, weight, reduction, "huber_loss", "count",
+                         delta=delta)
     _check_reduction(reduction, "huber_loss")
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
@@ -205,7 +255,7 @@ def binary_cross_entropy(
     op = "binary_cross_entropy"
     _check_reduction(reduction, op)
     input, target = _pair(input, target, op, same_shape=True)
-    x, t = input.data, target.data
+    x, t = _flat1(input), _flat1(target)
     if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1):
         raise ValueError(
             f"{op}: input must hold probabilities in [0, 1], got values in "
@@ -228,7 +278,13 @@ def binary_cross_entropy(
         gt = (log_1mx - log_x) * dd if target.requires_grad else None
         return gx, gt
 
-    return _finish(loss, reduction, (input, target), local, op)
+    return _finish(loss, reduction, (input, target), local, op, input.shape)
+
+
+def _flat1(t: Tensor) -> np.ndarray:
+    """The data, a 0-d array seen as shape (1,) so the in-place ufuncs work (the engine sums the
+    (1,) gradients back to shape ())."""
+    return t.data.reshape(1) if t.data.ndim == 0 else t.data
 
 
 def _softplus_neg(x: np.ndarray) -> np.ndarray:
@@ -270,7 +326,7 @@ def binary_cross_entropy_with_logits(
     input, target = _pair(input, target, op, same_shape=True)
     w_t = None if weight is None else _like(weight, input)
     pw_t = None if pos_weight is None else _like(pos_weight, input)
-    x, t = input.data, target.data
+    x, t = _flat1(input), _flat1(target)
     sp = _softplus_neg(x)
     if pw_t is None:
         lw = None
@@ -307,90 +363,7 @@ def binary_cross_entropy_with_logits(
         return grads
 
     parents = (input, target) + tuple(p for p in (w_t, pw_t) if p is not None)
-    return _finish(loss, reduction, parents, local, op)
+    return _finish(loss, reduction, parents, local, op, input.shape)
 
 
-def sigmoid_focal_loss(
-    inputs: Tensor,
-    targets: Any,
-    alpha: float = 0.25,
-    gamma: float = 2.0,
-    reduction: str = "none",
-) -> Tensor:
-    """torchvision's focal loss for dense detection (Lin et al. 2017), on logits x.
-
-    s = sigma(x), ce = bce_with_logits(x, t) = (1 - t) x + softplus(-x),
-    q = 1 - p_t = s + t - 2 s t,  a_t = alpha t + (1 - alpha)(1 - t) (1 if alpha < 0),
-    loss = a_t ce q^gamma.  Default reduction 'none', as torchvision.
-    dC/dx = a_t ((s - t) q^gamma + ce gamma q^(gamma-1) s (1 - s)(1 - 2t)) d,
-    dC/dt = ((2 alpha - 1) ce q^gamma [alpha >= 0] + a_t (-x q^gamma + ce gamma q^(gamma-1)
-    (1 - 2s))) d.
-    """
-    op = "sigmoid_focal_loss"
-    _check_reduction(reduction, op)
-    inputs, targets = _pair(inputs, targets, op, same_shape=True)
-    x, t = inputs.data, targets.data
-    dt = x.dtype.type
-    g = dt(gamma)
-    s = _sigmoid(x)
-    ce = x * (1 - t)
-    ce += _softplus_neg(x)
-    q = s + t - 2 * s * t
-    qg = q**g
-    a_t = None if alpha < 0 else dt(alpha) * t + dt(1 - alpha) * (1 - t)
-    loss = ce * qg
-    if a_t is not None:
-        loss *= a_t
-
-    def local(d: np.ndarray) -> tuple:
-        if gamma == 0:
-            dq = np.zeros_like(q)
-        else:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                dq = np.where(q > 0, g * q ** (g - 1), 0 if gamma != 1 else 1)
-            dq *= ce  # ce gamma q^(gamma - 1)
-        gx = (s - t) * qg
-        gx += dq * (s * (1 - s) * (1 - 2 * t))
-        if a_t is not None:
-            gx *= a_t
-        gx *= d
-        gt = None
-        if targets.requires_grad:
-            gt = dq * (1 - 2 * s)
-            gt -= x * qg
-            if a_t is not None:
-                gt *= a_t
-                gt += dt(2 * alpha - 1) * ce * qg
-            gt *= d
-        return gx, gt
-
-    return _finish(loss, reduction, (inputs, targets), local, op)
-
-
-def hinge_loss(
-    input: Tensor,  # noqa: A002
-    target: Any,
-    margin: float = 1.0,
-    reduction: str = "mean",
-) -> Tensor:
-    """Keras' hinge loss: loss = max(0, margin - y s) for scores s and labels y in {-1, +1}.
-
-    Labels given as {0, 1} are mapped to y = 2 t - 1 first (as Keras does). 'mean' averages
-    over all elements (Keras' mean over the last axis, then over the batch).
-    dC/ds = -y [margin - y s > 0] d; the labels get no gradient (they are discrete).
-    """
-    op = "hinge_loss"
-    _check_reduction(reduction, op)
-    input, target = _pair(input, target, op, same_shape=False)
-    s, t = input.data, target.data
-    y = 2 * t - 1 if bool(np.all((t == 0) | (t == 1))) else t
-    h = margin - y * s
-    active = h > 0
-    loss = h * active
-
-    def local(d: np.ndarray) -> tuple:
-        gs = active * d
-        gs *= -y
-        return (gs,)
-
-    return _finish(loss, reduction, (input,), local, op)
+from .loss_others import hinge_loss, sigmoid_focal_loss  # noqa: E402

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, make_result
+from ._promote import float_dtype, result_type
 
 __all__ = [
     "add",
@@ -50,16 +51,28 @@ def lift(x: Any, like: Tensor | None = None) -> Tensor:
     return Tensor(x)
 
 
+def _floating(t: Tensor) -> np.ndarray:
+    """The data of an op that computes in floating point: integers become the default float
+    (float32), as PyTorch."""
+    x = t.data
+    return x if x.dtype.kind in "fc" else x.astype(float_dtype(x.dtype))
+
+
 def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     if isinstance(a, Tensor):
         return a, lift(b, a)
     return lift(a, b), b
 
 
-def _binary(op: str, fn: Any, a: Tensor, b: Tensor) -> np.ndarray:
-    """fn(a, b) on the arrays, with an error naming the op and both shapes."""
+def _binary(op: str, fn: Any, a: Tensor, b: Tensor, dt: np.dtype | None = None) -> np.ndarray:
+    """fn(a, b) on the arrays, both in ``dt`` (PyTorch's result type, see ``_promote``), with an
+    error naming the op and both shapes."""
+    x, y = a.data, b.data
+    if dt is not None:
+        x = x if x.dtype == dt else x.astype(dt)
+        y = y if y.dtype == dt else y.astype(dt)
     try:
-        return fn(a.data, b.data)
+        return fn(x, y)
     except ValueError:
         raise ValueError(
             f"{op}: shapes {a.shape} (first argument) and {b.shape} (second argument) "
@@ -67,29 +80,57 @@ def _binary(op: str, fn: Any, a: Tensor, b: Tensor) -> np.ndarray:
         ) from None
 
 
-def add(a: Any, b: Any) -> Tensor:
-    """out = a + b;  dC/da = delta,  dC/db = delta."""
-    a, b = _pair(a, b)
+def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """out = a + alpha b (torch.add);  dC/da = delta,  dC/db = alpha delta."""
+    dt = result_type(input, other)
+    a, b = _pair(input, other)
+    if alpha is not None and not (isinstance(alpha, int | float) and alpha == 1):
+        return _scaled("add", a, b, alpha, 1, dt)
 
     def backward(delta: np.ndarray) -> tuple:
         return delta, delta
 
-    return make_result(_binary("add", np.add, a, b), (a, b), backward, "add")
+    return make_result(_binary("add", np.add, a, b, dt), (a, b), backward, "add")
 
 
-def sub(a: Any, b: Any) -> Tensor:
-    """out = a - b;  dC/da = delta,  dC/db = -delta."""
-    a, b = _pair(a, b)
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """out = a - alpha b (torch.sub);  dC/da = delta,  dC/db = -alpha delta."""
+    dt = result_type(input, other)
+    a, b = _pair(input, other)
+    if a.dtype == bool or b.dtype == bool:
+        raise TypeError(
+            "sub: subtraction with a bool tensor is not supported (as PyTorch); to invert a "
+            "mask use ~mask or logical_not"
+        )
+    if alpha is not None and not (isinstance(alpha, int | float) and alpha == 1):
+        return _scaled("sub", a, b, alpha, -1, dt)
 
     def backward(delta: np.ndarray) -> tuple:
         return delta, (-delta if b.requires_grad else None)
 
-    return make_result(_binary("sub", np.subtract, a, b), (a, b), backward, "sub")
+    return make_result(_binary("sub", np.subtract, a, b, dt), (a, b), backward, "sub")
 
 
-def mul(a: Any, b: Any) -> Tensor:
+def _scaled(op: str, a: Tensor, b: Tensor, alpha: Any, sign: int, dt: np.dtype) -> Tensor:
+    """out = a + sign alpha b, alpha a number (a Python or NumPy scalar, as torch's alpha)."""
+    if isinstance(alpha, Tensor) or np.ndim(alpha) != 0 or isinstance(alpha, bool | str):
+        raise TypeError(f"{op}: alpha must be a number, got {alpha!r}")
+    kind = np.asarray(alpha).dtype.kind
+    if kind == "f" and a.dtype.kind in "biu" and b.dtype.kind in "biu":
+        raise TypeError(f"{op}: for integer tensors alpha must be an integer, got {alpha!r}")
+    k = dt.type(alpha) * sign if dt.kind in "fc" else sign * alpha
+    out = _binary(op, lambda x, y: x + k * y, a, b, dt)
+
+    def backward(delta: np.ndarray) -> tuple:
+        return delta, (delta * delta.dtype.type(k) if b.requires_grad else None)
+
+    return make_result(np.asarray(out), (a, b), backward, op)
+
+
+def mul(input: Any, other: Any) -> Tensor:
     """out = a * b;  dC/da = delta * b,  dC/db = delta * a."""
-    a, b = _pair(a, b)
+    dt = result_type(input, other)
+    a, b = _pair(input, other)
 
     def backward(delta: np.ndarray) -> tuple:
         return (
@@ -97,13 +138,32 @@ def mul(a: Any, b: Any) -> Tensor:
             delta * a.data if b.requires_grad else None,
         )
 
-    return make_result(_binary("mul", np.multiply, a, b), (a, b), backward, "mul")
+    return make_result(_binary("mul", np.multiply, a, b, dt), (a, b), backward, "mul")
 
 
-def div(a: Any, b: Any) -> Tensor:
-    """out = a / b;  dC/da = delta / b,  dC/db = -delta * a / b^2."""
-    a, b = _pair(a, b)
-    out = _binary("div", np.true_divide, a, b)
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """out = a / b;  dC/da = delta / b,  dC/db = -delta * a / b^2.
+
+    ``rounding_mode`` 'trunc' or 'floor' rounds the quotient (torch.div): piecewise constant, so
+    both gradients are 0 (as PyTorch).
+    """
+    dt = result_type(input, other)
+    a, b = _pair(input, other)
+    if rounding_mode is not None:
+        rnd = {"trunc": np.trunc, "floor": np.floor}.get(rounding_mode)
+        if rnd is None:
+            raise ValueError(
+                f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
+            )
+        if a.dtype.kind in "biu" and b.dtype.kind in "biu":
+            q = np.floor_divide(a.data, b.data) if rounding_mode == "floor" else np.trunc(
+                np.true_divide(a.data, b.data)).astype(np.result_type(a.data, b.data))
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                q = rnd(_binary("div", np.true_divide, a, b, dt))
+        return make_result(np.asarray(q), (a, b), lambda d: (np.zeros_like(d), np.zeros_like(d)),
+                           "div")
+    out = _binary("div", np.true_divide, a, b, float_dtype(dt))
 
     def backward(delta: np.ndarray) -> tuple:
         ga = delta / b.data if a.requires_grad else None
@@ -113,45 +173,55 @@ def div(a: Any, b: Any) -> Tensor:
     return make_result(out, (a, b), backward, "div")
 
 
-def neg(a: Tensor) -> Tensor:
+def neg(input: Tensor) -> Tensor:
     """out = -a;  dC/da = -delta."""
 
     def backward(delta: np.ndarray) -> tuple:
         return (-delta,)
 
-    return make_result(-a.data, (a,), backward, "neg")
+    return make_result(-input.data, (input,), backward, "neg")
 
 
-def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
-    """out = a ** b;  dC/da = delta * b * a^(b-1),  dC/db = delta * out * log(a)."""
+def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001
+    """out = a ** b;  dC/da = delta * b * a^(b-1),  dC/db = delta * out * log(a).
+
+    As PyTorch: dC/da = 0 where b = 0 (also at a = 0), and dC/db = 0 where a = 0 and b >= 0
+    (the limits, instead of 0 * inf).
+    """
+    a, b = input, exponent
     if isinstance(b, int | float) and not isinstance(b, bool) and isinstance(a, Tensor):
-        x = a.data
+        x = a.data.astype(result_type(a, b), copy=False)
         p = b
         out = x**p
 
         def backward_scalar(delta: np.ndarray) -> tuple:
+            if p == 0:
+                return (np.zeros_like(delta),)
             if p == 2:
                 return (delta * (2 * x),)
+            if p == 1:
+                return (delta,)
             return (delta * (p * x ** (p - 1)),)
 
         return make_result(out, (a,), backward_scalar, "pow")
     a, b = _pair(a, b)
-    out = a.data**b.data
+    out = _binary("pow", np.power, a, b, result_type(input, exponent))
 
     def backward(delta: np.ndarray) -> tuple:
-        ga = delta * b.data * a.data ** (b.data - 1) if a.requires_grad else None
-        gb = None
-        if b.requires_grad:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gb = delta * out * np.log(a.data)
+        ga = gb = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if a.requires_grad:
+                ga = np.where(b.data == 0, 0, delta * b.data * a.data ** (b.data - 1))
+            if b.requires_grad:
+                gb = np.where((a.data == 0) & (b.data >= 0), 0, delta * out * np.log(a.data))
         return ga, gb
 
     return make_result(out, (a, b), backward, "pow")
 
 
-def matmul(a: Any, b: Any) -> Tensor:
+def matmul(input: Any, other: Any) -> Tensor:
     """out = a @ b (batched, broadcasting);  dC/da = delta @ b^T,  dC/db = a^T @ delta."""
-    a, b = _pair(a, b)
+    a, b = _pair(input, other)
     x, w = a.data, b.data
     if x.ndim == 0 or w.ndim == 0:
         raise ValueError(
@@ -186,110 +256,95 @@ def matmul(a: Any, b: Any) -> Tensor:
     return make_result(out, (a, b), backward, "matmul")
 
 
-def exp(a: Tensor) -> Tensor:
+def exp(input: Tensor) -> Tensor:
     """out = e^a;  dC/da = delta * out."""
-    out = np.exp(a.data)
+    out = np.exp(_floating(input))
 
     def backward(delta: np.ndarray) -> tuple:
         return (delta * out,)
 
-    return make_result(out, (a,), backward, "exp")
+    return make_result(out, (input,), backward, "exp")
 
 
-def log(a: Tensor) -> Tensor:
+def log(input: Tensor) -> Tensor:
     """out = ln a;  dC/da = delta / a."""
 
     def backward(delta: np.ndarray) -> tuple:
-        return (delta / a.data,)
+        return (delta / input.data,)
 
-    return make_result(np.log(a.data), (a,), backward, "log")
+    return make_result(np.log(_floating(input)), (input,), backward, "log")
 
 
-def sqrt(a: Tensor) -> Tensor:
+def sqrt(input: Tensor) -> Tensor:
     """out = sqrt(a);  dC/da = delta / (2 out)."""
-    out = np.sqrt(a.data)
+    out = np.sqrt(_floating(input))
 
     def backward(delta: np.ndarray) -> tuple:
         return (delta / (2 * out),)
 
-    return make_result(out, (a,), backward, "sqrt")
+    return make_result(out, (input,), backward, "sqrt")
 
 
-def square(a: Tensor) -> Tensor:
+def square(input: Tensor) -> Tensor:
     """out = a^2;  dC/da = 2 a delta."""
-    return pow(a, 2)
+    return pow(input, 2)
 
 
-def reciprocal(a: Tensor) -> Tensor:
+def reciprocal(input: Tensor) -> Tensor:
     """out = 1/a;  dC/da = -delta out^2."""
-    out = 1 / a.data
+    out = 1 / _floating(input)
 
     def backward(delta: np.ndarray) -> tuple:
         return (-delta * out * out,)
 
-    return make_result(out, (a,), backward, "reciprocal")
+    return make_result(out, (input,), backward, "reciprocal")
 
 
-def sin(a: Tensor) -> Tensor:
+def sin(input: Tensor) -> Tensor:
     """out = sin a;  dC/da = delta cos a."""
 
     def backward(delta: np.ndarray) -> tuple:
-        return (delta * np.cos(a.data),)
+        return (delta * np.cos(input.data),)
 
-    return make_result(np.sin(a.data), (a,), backward, "sin")
+    return make_result(np.sin(_floating(input)), (input,), backward, "sin")
 
 
-def cos(a: Tensor) -> Tensor:
+def cos(input: Tensor) -> Tensor:
     """out = cos a;  dC/da = -delta sin a."""
 
     def backward(delta: np.ndarray) -> tuple:
-        return (-delta * np.sin(a.data),)
+        return (-delta * np.sin(input.data),)
 
-    return make_result(np.cos(a.data), (a,), backward, "cos")
-
-
-def abs(a: Tensor) -> Tensor:  # noqa: A001
-    """out = |a|;  dC/da = delta * sign(a) (0 at a = 0, as in PyTorch)."""
-
-    def backward(delta: np.ndarray) -> tuple:
-        return (delta * np.sign(a.data),)
-
-    return make_result(np.abs(a.data), (a,), backward, "abs")
+    return make_result(np.cos(_floating(input)), (input,), backward, "cos")
 
 
-def sign(a: Tensor) -> Tensor:
-    """out = sign(a); no gradient (zero almost everywhere)."""
-    return Tensor(np.sign(a.data))
-
-
-def clip(a: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-    """out = min(max(a, lo), hi);  dC/da = delta where lo <= a <= hi, else 0 (as PyTorch)."""
-    if min is None and max is None:
-        raise ValueError("clip: at least one of min and max must be given")
-    x = a.data
-    lo = None if min is None else np.asarray(min.data if isinstance(min, Tensor) else min, x.dtype)
-    hi = None if max is None else np.asarray(max.data if isinstance(max, Tensor) else max, x.dtype)
-    out = np.clip(x, lo, hi)
+def abs(input: Tensor) -> Tensor:  # noqa: A001
+    """out = |input|;  dC/da = delta * sign(input) (0 at a = 0, as in PyTorch)."""
 
     def backward(delta: np.ndarray) -> tuple:
-        keep = np.ones(x.shape, dtype=bool)
-        if lo is not None:
-            keep &= x >= lo
-        if hi is not None:
-            keep &= x <= hi
-        return (delta * keep,)
+        return (delta * np.sign(input.data),)
 
-    return make_result(out, (a,), backward, "clip")
+    return make_result(np.abs(input.data), (input,), backward, "abs")
 
 
-clamp = clip
+def sign(input: Tensor) -> Tensor:
+    """out = sign(a);  dC/da = 0 (zero almost everywhere; recorded, as PyTorch, so a graph
+    through sign still backpropagates)."""
+
+    def backward(delta: np.ndarray) -> tuple:
+        return (np.zeros(input.data.shape, dtype=delta.dtype),)
+
+    return make_result(np.sign(input.data), (input,), backward, "sign")
 
 
-def where(condition: Any, a: Any, b: Any) -> Tensor:
+
+
+def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     """out = a where condition else b;  dC/da = delta * cond,  dC/db = delta * (1 - cond)."""
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
-    a, b = _pair(a, b)
-    out = np.where(cond, a.data, b.data)
+    a, b = _pair(input, other)
+    dt = result_type(input, other)
+    out = np.where(cond, a.data.astype(dt, copy=False), b.data.astype(dt, copy=False))
 
     def backward(delta: np.ndarray) -> tuple:
         ga = delta * cond if a.requires_grad else None
@@ -299,10 +354,10 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     return make_result(out, (a, b), backward, "where")
 
 
-def maximum(a: Any, b: Any) -> Tensor:
+def maximum(input: Any, other: Any) -> Tensor:
     """out = max(a, b) elementwise; ties split the gradient evenly (as PyTorch)."""
-    a, b = _pair(a, b)
-    out = np.maximum(a.data, b.data)
+    a, b = _pair(input, other)
+    out = _binary("maximum", np.maximum, a, b, result_type(input, other))
 
     def backward(delta: np.ndarray) -> tuple:
         wa = (a.data > b.data) + (a.data == b.data) * delta.dtype.type(0.5)
@@ -311,10 +366,10 @@ def maximum(a: Any, b: Any) -> Tensor:
     return make_result(out, (a, b), backward, "maximum")
 
 
-def minimum(a: Any, b: Any) -> Tensor:
+def minimum(input: Any, other: Any) -> Tensor:
     """out = min(a, b) elementwise; ties split the gradient evenly (as PyTorch)."""
-    a, b = _pair(a, b)
-    out = np.minimum(a.data, b.data)
+    a, b = _pair(input, other)
+    out = _binary("minimum", np.minimum, a, b, result_type(input, other))
 
     def backward(delta: np.ndarray) -> tuple:
         wa = (a.data < b.data) + (a.data == b.data) * delta.dtype.type(0.5)
@@ -323,15 +378,18 @@ def minimum(a: Any, b: Any) -> Tensor:
     return make_result(out, (a, b), backward, "minimum")
 
 
-def cast(a: Tensor, dtype: Any, copy: bool = False) -> Tensor:
+def cast(input: Tensor, dtype: Any, copy: bool = False) -> Tensor:
     """out = a converted to ``dtype``;  dC/da = delta converted back."""
     dtype = np.dtype(dtype)
-    src = a.data.dtype
-    out = a.data.astype(dtype, copy=copy)
+    src = input.data.dtype
+    out = input.data.astype(dtype, copy=copy)
 
     def backward(delta: np.ndarray) -> tuple:
         return (delta.astype(src),)
 
     if dtype.kind not in "fc":
         return Tensor(out)
-    return make_result(out, (a,), backward, "cast")
+    return make_result(out, (input,), backward, "cast")
+
+
+from .clamp import clamp, clip  # noqa: E402  (re-exported: the math ops' namespace)

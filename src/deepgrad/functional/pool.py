@@ -354,7 +354,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) 
             raise ValueError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
     ho = x.shape[2] if sizes[0] is None else int(sizes[0])
     wo = x.shape[3] if sizes[1] is None else int(sizes[1])
-    if ho < 1 or wo < 1 or min(x.shape) < 1:
+    if ho < 1 or wo < 1 or min(x.shape[1:]) < 1:  # (an empty batch is fine, as PyTorch)
         raise ValueError(
             f"{op}: output_size {output_size!r} and input shape {x.shape} must be positive"
         )

@@ -48,6 +48,18 @@ __all__ = [
 # ------------------------------------------------------------------------------ sequence ops
 
 
+def _not_torch_form(op: str, h0: Any) -> None:
+    """torch.lstm/gru/rnn_* take (input, hx, params, has_biases, num_layers, ...): refuse that
+    form clearly instead of misreading it."""
+    if isinstance(h0, tuple | list):
+        raise TypeError(
+            f"{op}: deepgrad's {op} is one layer in one direction, called as (input, h0"
+            f"{', c0' if op == 'lstm' else ''}, w_ih, w_hh, b_ih, b_hh, mask, reverse); "
+            f"torch.{op}'s (input, hx, params, has_biases, ...) form is not supported "
+            "(use deepgrad.nn's recurrent layers)"
+        )
+
+
 def lstm(
     input: Tensor,  # noqa: A002
     h0: Tensor | None,
@@ -66,7 +78,9 @@ def lstm(
     c_t = f * c_{t-1} + i * g,  h_t = o * tanh(c_t).
 
     Returns (output (T, N, H), h_n (N, H), c_n (N, H)); zero initial states when h0/c0 are None.
+    (One layer, one direction; torch.lstm's flat-parameter form is refused: use nn.LSTM.)
     """
+    _not_torch_form("lstm", h0)
     N, H = _check("lstm", input, (h0, c0), w_ih, w_hh, b_ih, b_hh, 4, 3)
     dt = input.dtype
     out, h_n, c_n, bw = K.lstm_forward(
@@ -107,6 +121,7 @@ def gru(
 
     Returns (output (T, N, H), h_n (N, H)).
     """
+    _not_torch_form("gru", h0)
     N, H = _check("gru", input, (h0,), w_ih, w_hh, b_ih, b_hh, 3, 3)
     dt = input.dtype
     out, h_n, bw = K.gru_forward(
@@ -140,6 +155,7 @@ def _elman(
     reverse: bool,
 ) -> tuple[Tensor, Tensor]:
     op = f"rnn_{nonlinearity}"
+    _not_torch_form(op, h0)
     N, H = _check(op, input, (h0,), w_ih, w_hh, b_ih, b_hh, 1, 3)
     dt = input.dtype
     out, h_n, bw = K.rnn_forward(
@@ -204,11 +220,23 @@ def lstm_cell(
     hx: Tensor | None,
     cx: Tensor | None,
     w_ih: Tensor,
-    w_hh: Tensor,
+    w_hh: Tensor | None = None,
     b_ih: Tensor | None = None,
     b_hh: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
-    """One LSTM step on (N, F): the equations of :func:`lstm`. Returns (h', c')."""
+    """One LSTM step on (N, F): the equations of :func:`lstm`. Returns (h', c').
+
+    torch.lstm_cell's form, ``lstm_cell(input, (hx, cx), w_ih, w_hh, b_ih, b_hh)``, works too.
+    """
+    if isinstance(hx, tuple | list):  # torch.lstm_cell(input, (h, c), w_ih, w_hh, b_ih, b_hh)
+        if len(hx) != 2 or b_hh is not None:
+            raise TypeError(
+                "lstm_cell: with the state as a pair the arguments are (input, (hx, cx), w_ih, "
+                "w_hh, b_ih=None, b_hh=None), as torch.lstm_cell"
+            )
+        (hx, cx), w_ih, w_hh, b_ih, b_hh = hx, cx, w_ih, w_hh, b_ih
+    if w_hh is None:
+        raise TypeError("lstm_cell: missing the argument w_hh")
     N, H = _check("lstm_cell", input, (hx, cx), w_ih, w_hh, b_ih, b_hh, 4, 2)
     dt = input.dtype
     h1, c1, bw = KC.lstm_cell_forward(

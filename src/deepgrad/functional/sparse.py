@@ -44,6 +44,7 @@ def embedding(
     max_norm: float | None = None,
     norm_type: float = 2.0,
     scale_grad_by_freq: bool = False,
+    sparse: bool = False,
 ) -> Tensor:
     """out[..., :] = W[input[...], :] (a table lookup; input holds integer indices).
 
@@ -53,6 +54,11 @@ def embedding(
     to norm max_norm before the lookup (as PyTorch; not recorded in the graph).
     """
     op = "embedding"
+    if sparse:
+        raise NotImplementedError(
+            f"{op}: sparse=True (a sparse gradient tensor) is not supported; deepgrad's "
+            "gradients are dense arrays (the values are the same with sparse=False)"
+        )
     idx = _indices(input, op)
     w = weight.data
     if w.ndim != 2:

@@ -205,6 +205,11 @@ def cross_entropy(
     w = _class_weight(weight, c, x.dtype, op)
     t_arr = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t_arr.dtype.kind == "f" and t_arr.shape == x.shape:
+        if ignore_index != -100:
+            raise ValueError(
+                f"{op}: ignore_index is not supported for class-probability (floating point) "
+                "targets"
+            )
         return _cross_entropy_probs(input, target, w, reduction, label_smoothing)
     if t_arr.dtype.kind == "f":
         raise TypeError(
