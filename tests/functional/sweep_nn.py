@@ -240,9 +240,52 @@ def recurrent() -> list[Case]:
     return out
 
 
+def resize() -> list[Case]:
+    """interpolate / upsample*: every mode and rank, size or scale, align_corners, layouts."""
+    out = []
+    x3, x4, x5 = rnd(2, 3, 5), rnd(2, 3, 5, 4, seed=1), rnd(1, 2, 3, 4, 3, seed=2)
+    for x, modes in ((x3, ["nearest", "nearest-exact", "linear", "area"]),
+                     (x4, ["nearest", "nearest-exact", "bilinear", "area"]),
+                     (x5, ["nearest", "trilinear"])):
+        lay = CL if x.ndim == 4 else (None,)
+        for mode in modes:
+            kws = [{"size": 7}, {"scale_factor": 2.0}, {"scale_factor": 0.6},
+                   {"scale_factor": 1.7, "recompute_scale_factor": True}]
+            if mode in ("linear", "bilinear", "trilinear"):
+                kws += [{**k, "align_corners": True} for k in kws[:2]]
+            for kw in kws:
+                if mode == "area" and "recompute_scale_factor" in kw:
+                    continue
+                out += grid("interpolate", F.interpolate, TF.interpolate, [[x]],
+                            [{"mode": mode, **kw}], layouts=lay)
+    out += grid("upsample", F.upsample, TF.upsample, [[x4]],
+                [{"scale_factor": 2}, {"size": (7, 9), "mode": "bilinear"}])
+    out += grid("upsample_nearest", F.upsample_nearest, TF.upsample_nearest, [[x4]],
+                [{"scale_factor": 3}, {"size": (6, 5)}])
+    out += grid("upsample_bilinear", F.upsample_bilinear, TF.upsample_bilinear, [[x4]],
+                [{"scale_factor": 2}, {"size": (3, 7)}])
+    return out
+
+
+def attention() -> list[Case]:
+    """scaled_dot_product_attention: batched / unbatched, masks (bool, float), causal, scale."""
+    q, k, v = rnd(2, 3, 4, 5), rnd(2, 3, 6, 5, seed=1), rnd(2, 3, 6, 7, seed=2)
+    keep = np.random.default_rng(0).random((4, 6)) > 0.3
+    keep[:, 0] = True  # every query sees a key
+    out = grid("scaled_dot_product_attention", F.scaled_dot_product_attention,
+               TF.scaled_dot_product_attention,
+               [[q, k, v], [q[0], k[0], v[0]], [q, k, v, keep], [q, k, v, rnd(4, 6, seed=3)],
+                [q[0], k[0], v[0], keep]],
+               [{}, {"scale": 0.3}])
+    sq = rnd(2, 3, 6, 5, seed=4)
+    out += grid("scaled_dot_product_attention", F.scaled_dot_product_attention,
+                TF.scaled_dot_product_attention, [[sq, k, v]], [{"is_causal": True}])
+    return out
+
+
 def table() -> list[Case]:
     from sweep_loss import table as losses
 
     return (linear() + convs() + pools() + norms() + dropouts() + sparse() + distances()
-            + recurrent() + losses())
+            + recurrent() + resize() + attention() + losses())
 
