@@ -15,6 +15,7 @@ from .functional import inplace as I
 from .functional import math as M
 from .functional import reduce as R
 from .functional import shape as S
+from .functional.sort import argsort, sort, topk
 from .tensor import Tensor
 
 
@@ -109,6 +110,7 @@ def _bind() -> None:
         setattr(T, name, getattr(S, name))
     for name in ("relu", "sigmoid", "tanh", "softmax", "log_softmax"):
         setattr(T, name, getattr(A, name))
+    T.sort, T.argsort, T.topk = sort, argsort, topk
     T.gather = lambda self, dim, index: S.gather(self, dim, index)
     T.T = property(lambda self: S.permute(self, tuple(range(self.ndim))[::-1]))
     T.mT = property(lambda self: S.transpose(self, -2, -1))

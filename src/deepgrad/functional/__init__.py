@@ -68,4 +68,5 @@ from .shape import (  # noqa: F401
     unsqueeze,
     view,
 )
+from .sort import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
