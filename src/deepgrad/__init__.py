@@ -14,6 +14,8 @@ from . import (  # noqa: F401  (train binds fit/compile onto Module)
     optim,
     train,
 )
+from .creation import *  # noqa: F401,F403
+from .dtypes import *  # noqa: F401,F403
 from .functional import (  # noqa: F401
     abs,
     argmax,
@@ -52,7 +54,6 @@ from .functional import (  # noqa: F401
     var,
     where,
 )
-from .functional.shape import _shape_args
 from .gradcheck import gradcheck  # noqa: F401
 from .random import get_rng_state, manual_seed, set_rng_state  # noqa: F401
 from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, tensor  # noqa: F401
@@ -69,18 +70,3 @@ def __getattr__(name: str):
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'deepgrad' has no attribute {name!r}")
 
-
-def zeros(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros (float32 unless ``dtype``)."""
-    import numpy as np
-
-    return Tensor(np.zeros(_shape_args(shape), dtype=dtype or np.float32),
-                  requires_grad=requires_grad)
-
-
-def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones (float32 unless ``dtype``)."""
-    import numpy as np
-
-    return Tensor(np.ones(_shape_args(shape), dtype=dtype or np.float32),
-                  requires_grad=requires_grad)
