@@ -7,6 +7,7 @@ from .activation import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
+from .einsum import einsum  # noqa: F401
 from .linear import linear  # noqa: F401
 from .loss import *  # noqa: F401,F403
 from .math import (  # noqa: F401
