@@ -21,6 +21,7 @@ from .functional import (  # noqa: F401
     argmax,
     argmin,
     argsort,
+    bmm,
     cat,
     chunk,
     clamp,
@@ -40,6 +41,7 @@ from .functional import (  # noqa: F401
     mean,
     min,
     minimum,
+    mm,
     permute,
     relu,
     reshape,
@@ -62,7 +64,14 @@ from .functional import (  # noqa: F401
 )
 from .gradcheck import gradcheck  # noqa: F401
 from .random import get_rng_state, manual_seed, set_rng_state  # noqa: F401
-from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, tensor  # noqa: F401
+from .tensor import (  # noqa: F401
+    Tensor,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+    tensor,
+)
 
 __version__ = "0.1.0"
 

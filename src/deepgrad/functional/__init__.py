@@ -13,6 +13,7 @@ from .loss import *  # noqa: F401,F403
 from .math import (  # noqa: F401
     abs,
     add,
+    bmm,
     cast,
     clamp,
     clip,
@@ -23,6 +24,7 @@ from .math import (  # noqa: F401
     matmul,
     maximum,
     minimum,
+    mm,
     mul,
     neg,
     pow,

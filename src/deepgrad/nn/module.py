@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..device import parse_to
 from ..tensor import Tensor, no_grad
 from .parameter import Parameter
 from .regularizers import PenaltyMixin
@@ -293,7 +294,7 @@ class Module(StateDictMixin, PenaltyMixin):
 
     def num_parameters(self, trainable_only: bool = False) -> int:
         """Total number of scalar parameters (Keras' ``count_params()``)."""
-        return sum(p.size for p in self.parameters() if p.requires_grad or not trainable_only)
+        return sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only)
 
     count_params = num_parameters
 
@@ -356,11 +357,15 @@ class Module(StateDictMixin, PenaltyMixin):
     def float(self) -> Module:
         return self.astype(np.float32)
 
-    def to(self, dtype: Any) -> Module:
-        """``to(np.float64)`` or ``to("float64")``; there is only one device (the CPU)."""
-        if isinstance(dtype, str) and dtype in ("cpu",):
-            return self
-        return self.astype(dtype)
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """``to(dg.float64)``, ``to("float64")``, ``to(device)``, ``to(device, dtype)``, as
+        ``torch.nn.Module.to``; there is only one device (the CPU), others raise."""
+        dtype, _ = parse_to(args, kwargs, f"{type(self).__name__}.to")
+        return self if dtype is None else self.astype(dtype)
+
+    def cpu(self) -> Module:
+        """Itself: deepgrad computes on the CPU."""
+        return self
 
     # ------------------------------------------------------------------ display
     def extra_repr(self) -> str:
