@@ -219,6 +219,12 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.data)
 
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a one-element tensor's number, as PyTorch."""
+        if self.data.ndim == 0:
+            return format(self.data.item(), spec)
+        return object.__format__(self, spec)
+
     # ------------------------------------------------------------------ conversions
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""

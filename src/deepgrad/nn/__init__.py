@@ -9,7 +9,7 @@ at the first call; ``nn.get_loss('sparse_categorical_crossentropy')``; ``model.s
 """
 
 from .. import functional  # noqa: F401  (nn.functional, as in torch.nn.functional)
-from . import init  # noqa: F401
+from . import init, utils  # noqa: F401
 from .activation import *  # noqa: F401,F403
 from .containers import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
