@@ -3,6 +3,8 @@
 Each family lives in its own module with forward and backward side by side.
 """
 
+from ._arrays import plain_namespace as _plain_namespace  # noqa: E402
+from ._arrays import wrap_namespace as _wrap_namespace  # noqa: E402
 from .activation import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
@@ -73,3 +75,6 @@ from .shape import (  # noqa: F401
 )
 from .sort import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
+
+plain = _plain_namespace(globals())  # the same ops unwrapped, for layers (always given Tensors)
+_wrap_namespace(globals(), __name__)  # NumPy arrays given to an op are constants (_arrays.py)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..device import parse_to
-from ..tensor import Tensor, no_grad
+from ..tensor import DEFAULT_FLOAT, Tensor, no_grad
 from .parameter import Parameter
 from .regularizers import PenaltyMixin
 from .state_dict import IncompatibleKeys, StateDictMixin
@@ -79,6 +79,12 @@ class Module(StateDictMixin, PenaltyMixin):
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        for a in args:
+            if isinstance(a, np.ndarray):
+                args = tuple(self._array_input(v) for v in args)
+                break
+        if kwargs:
+            kwargs = {k: self._array_input(v) for k, v in kwargs.items()}
         if not (self._forward_pre_hooks or self._forward_hooks):
             return self.forward(*args, **kwargs)
         for hook in list(self._forward_pre_hooks.values()):
@@ -91,6 +97,20 @@ class Module(StateDictMixin, PenaltyMixin):
             if res is not None:
                 out = res
         return out
+
+    def _array_input(self, value: Any) -> Any:
+        """A NumPy array given to a module becomes a constant Tensor, as Keras layers take
+        arrays: float arrays in the module's float dtype (its parameters', float32 by default),
+        integer and bool arrays (token ids, labels, masks) as they are."""
+        if not isinstance(value, np.ndarray):
+            return value
+        if value.dtype.kind == "f":
+            dtype = self.__dict__.get("_dtype")
+            if dtype is None:
+                p = next((p for p in self.parameters() if p.dtype.kind == "f"), None)
+                dtype = p.dtype if p is not None else DEFAULT_FLOAT
+            return Tensor(value, dtype=dtype)
+        return Tensor(value, dtype=value.dtype)
 
     def register_forward_hook(self, hook: Callable) -> RemovableHandle:
         """``hook(module, inputs, output)`` runs after forward; non-None return replaces output."""
