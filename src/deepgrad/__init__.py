@@ -14,20 +14,26 @@ from . import (  # noqa: F401  (train binds fit/compile onto Module)
     optim,
     train,
 )
+from .creation import *  # noqa: F401,F403
+from .dtypes import *  # noqa: F401,F403
 from .functional import (  # noqa: F401
     abs,
     argmax,
     argmin,
+    argsort,
+    bmm,
     cat,
     chunk,
     clamp,
     clip,
     cos,
+    einsum,
     exp,
     expand,
     flatten,
     gather,
     log,
+    log_softmax,
     logsumexp,
     matmul,
     max,
@@ -35,24 +41,37 @@ from .functional import (  # noqa: F401
     mean,
     min,
     minimum,
+    mm,
     permute,
+    relu,
     reshape,
+    sigmoid,
     sin,
+    softmax,
+    sort,
     split,
     sqrt,
     squeeze,
     stack,
     std,
     sum,
+    tanh,
+    topk,
     transpose,
     unsqueeze,
     var,
     where,
 )
-from .functional.shape import _shape_args
 from .gradcheck import gradcheck  # noqa: F401
 from .random import get_rng_state, manual_seed, set_rng_state  # noqa: F401
-from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, tensor  # noqa: F401
+from .tensor import (  # noqa: F401
+    Tensor,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+    tensor,
+)
 
 __version__ = "0.1.0"
 
@@ -66,18 +85,3 @@ def __getattr__(name: str):
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'deepgrad' has no attribute {name!r}")
 
-
-def zeros(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros (float32 unless ``dtype``)."""
-    import numpy as np
-
-    return Tensor(np.zeros(_shape_args(shape), dtype=dtype or np.float32),
-                  requires_grad=requires_grad)
-
-
-def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones (float32 unless ``dtype``)."""
-    import numpy as np
-
-    return Tensor(np.ones(_shape_args(shape), dtype=dtype or np.float32),
-                  requires_grad=requires_grad)

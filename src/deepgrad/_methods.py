@@ -10,11 +10,16 @@ from typing import Any
 
 import numpy as np
 
+from .device import check_device, parse_to
 from .functional import activation as A
 from .functional import inplace as I
 from .functional import math as M
 from .functional import reduce as R
 from .functional import shape as S
+from .functional.clamp import clamp as _clamp
+from .functional.clamp import clip as _clip
+from .functional.pnorm import norm as _norm
+from .functional.sort import argsort, sort, topk
 from .tensor import Tensor
 
 
@@ -24,6 +29,59 @@ def _cmp(fn: Any) -> Any:
         return Tensor(fn(self.data, other))
 
     return method
+
+
+def _as(dtype: Any) -> Any:
+    def method(self: Tensor) -> Tensor:
+        return _to_dtype(self, np.dtype(dtype), False)
+
+    method.__doc__ = f"This tensor as {np.dtype(dtype)} (itself when it already is)."
+    return method
+
+
+def _to_dtype(self: Tensor, dtype: np.dtype | None, copy: bool) -> Tensor:
+    """``self`` when nothing changes (PyTorch returns the same tensor), else a cast; the cast is
+    differentiable between float types."""
+    if dtype is None or dtype == self.dtype:
+        return M.cast(self, self.dtype, copy=True) if copy else self
+    return M.cast(self, dtype, copy=True)
+
+
+def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """``to(dtype)``, ``to('cpu')``, ``to(other)`` (other's dtype), ``to('cpu', dtype)``,
+    ``to(device=, dtype=, copy=)``: as ``torch.Tensor.to``, the CPU being the only device."""
+    dtype, copy = parse_to(args, kwargs, "Tensor.to")
+    return _to_dtype(self, dtype, copy)
+
+
+def _size(self: Tensor, dim: int | None = None) -> Any:
+    """``x.size()`` is the shape (a tuple), ``x.size(d)`` one dim's length (negative d counts
+    from the end), as ``torch.Tensor.size``. The element count is ``x.numel()``."""
+    if dim is None:
+        return self.data.shape
+    n = self.data.ndim
+    if not -max(n, 1) <= dim < max(n, 1) or n == 0:
+        raise IndexError(f"size: dimension out of range (expected to be in range of "
+                         f"[{-max(n, 1)}, {max(n, 1) - 1}], but got {dim})")
+    return self.data.shape[dim]
+
+
+def _t(self: Tensor) -> Tensor:
+    """The transpose of a matrix; 0-D and 1-D tensors come back as they are (as torch.t)."""
+    if self.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                           f"{self.ndim}D (shape {self.shape}); use transpose(dim0, dim1)")
+    return S.transpose(self, 0, 1) if self.ndim == 2 else self
+
+
+def _cpu(self: Tensor) -> Tensor:
+    """Itself: deepgrad tensors live on the CPU (``x.cpu().numpy()`` works as in PyTorch)."""
+    return self
+
+
+def _cuda(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    check_device("cuda", "Tensor.cuda")
+    return self
 
 
 def _reflected(fn: Any) -> Any:
@@ -65,8 +123,6 @@ def _bind() -> None:
         "log",
         "sqrt",
         "abs",
-        "clip",
-        "clamp",
         "square",
         "sin",
         "cos",
@@ -78,6 +134,7 @@ def _bind() -> None:
         "pow",
     ):
         setattr(T, name, getattr(M, name))
+    T.clip, T.clamp, T.norm = _clip, _clamp, _norm
     for name in (
         "sum",
         "mean",
@@ -90,7 +147,6 @@ def _bind() -> None:
         "logsumexp",
         "argmax",
         "argmin",
-        "norm",
     ):
         setattr(T, name, getattr(R, name))
     for name in (
@@ -109,9 +165,30 @@ def _bind() -> None:
         setattr(T, name, getattr(S, name))
     for name in ("relu", "sigmoid", "tanh", "softmax", "log_softmax"):
         setattr(T, name, getattr(A, name))
+    T.sort, T.argsort, T.topk = sort, argsort, topk
     T.gather = lambda self, dim, index: S.gather(self, dim, index)
     T.T = property(lambda self: S.permute(self, tuple(range(self.ndim))[::-1]))
     T.mT = property(lambda self: S.transpose(self, -2, -1))
+    for name, fn in (("eq", np.equal), ("ne", np.not_equal), ("lt", np.less),
+                     ("le", np.less_equal), ("gt", np.greater), ("ge", np.greater_equal)):
+        setattr(T, name, _cmp(fn))
+    T.astype = lambda self, dtype: M.cast(self, dtype)
+    T.float, T.double, T.half = _as(np.float32), _as(np.float64), _as(np.float16)
+    T.long, T.int, T.short = _as(np.int64), _as(np.int32), _as(np.int16)
+    T.bool = _as(np.bool_)
+    T.to = _to
+    T.type_as = lambda self, other: _to_dtype(self, other.dtype, False)
+    T.copy = lambda self: M.cast(self, self.dtype, copy=True)
+    T.clone = lambda self, memory_format=None: M.cast(self, self.dtype, copy=True)
+    T.size = _size
+    T.t = _t
+    T.cpu = _cpu
+    T.cuda = _cuda
+    T.view_as = lambda self, other: S.reshape(self, other.shape)
+    T.reshape_as = lambda self, other: S.reshape(self, other.shape)
+    T.expand_as = lambda self, other: S.expand(self, other.shape)
+    T.mm = M.mm
+    T.bmm = M.bmm
     T.add = M.add
     T.sub = M.sub
     T.mul = M.mul

@@ -39,24 +39,33 @@ def gradcheck(
     seed: int = 0,
     raise_exception: bool = True,
 ) -> bool:
-    """Check ``fn``'s gradients with respect to every floating-point input.
+    """Check ``fn``'s gradients with respect to its floating-point inputs.
 
-    Float inputs (Tensors or arrays) are copied to float64 tensors that require grad; other
-    inputs (integer indices, flags) pass through unchanged. An element passes when
+    ``gradcheck(fn, a, b)`` or PyTorch's ``gradcheck(fn, (a, b))`` (one tuple of inputs). Float
+    NumPy arrays and Python floats, and float Tensors that require grad, are copied to float64
+    tensors that require grad and checked; a Tensor with ``requires_grad=False`` is a constant
+    (PyTorch's rule: only inputs that require grad are checked), made float64 if it is float;
+    other inputs (integer indices, flags) pass through unchanged. An element passes when
     ``|analytic - numeric| <= atol + rtol * |numeric|``. On failure a ``GradcheckError`` names the
     input, the worst element and both values (or ``False`` with ``raise_exception=False``).
     """
+    if len(inputs) == 1 and isinstance(inputs[0], tuple):
+        inputs = inputs[0]
     args: list[Any] = []
     checked: list[int] = []
     for i, x in enumerate(inputs):
         arr = x.data if isinstance(x, Tensor) else x
-        if isinstance(arr, np.ndarray | float) and np.asarray(arr).dtype.kind == "f":
+        is_float = isinstance(arr, np.ndarray | float) and np.asarray(arr).dtype.kind == "f"
+        if is_float and isinstance(x, Tensor) and not x.requires_grad:
+            args.append(Tensor(np.array(arr, dtype=np.float64)))
+        elif is_float:
             args.append(Tensor(np.array(arr, dtype=np.float64), requires_grad=True))
             checked.append(i)
         else:
             args.append(x)
     if not checked:
-        raise ValueError("gradcheck: no floating-point input to check")
+        raise ValueError("gradcheck: no floating-point input to check (NumPy float arrays, or "
+                         "Tensors with requires_grad=True)")
 
     rng = np.random.default_rng(seed)
     outs = _outputs(fn(*args))

@@ -31,6 +31,7 @@ __all__ = [
     "no_grad",
     "enable_grad",
     "is_grad_enabled",
+    "set_grad_enabled",
     "make_result",
     "unbroadcast",
     "as_array",
@@ -82,6 +83,39 @@ class enable_grad(_SetGradMode):  # noqa: N801
     """Re-enable graph recording inside a ``no_grad`` block."""
 
     mode = True
+
+
+class set_grad_enabled(_SetGradMode):  # noqa: N801
+    """Switch graph recording on or off, as ``torch.set_grad_enabled(mode)``.
+
+    As a function, ``dg.set_grad_enabled(False)`` takes effect at once and stays; as a context
+    manager (``with dg.set_grad_enabled(is_train):``) or a decorator, the previous mode comes
+    back on exit.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, bool | np.bool_):
+            raise TypeError(f"set_grad_enabled: mode must be a bool, got {mode!r}")
+        self.mode = bool(mode)
+        self._prev = _GradMode.enabled
+        _GradMode.enabled = self.mode
+
+    def __enter__(self) -> None:  # the mode was set when the object was made
+        pass
+
+    def __exit__(self, *exc: object) -> None:
+        _GradMode.enabled = self._prev
+
+    def __call__(self, fn: Callable) -> Callable:
+        _GradMode.enabled = self._prev  # as a decorator it only applies inside fn
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
 
 
 def _freed_backward(delta: np.ndarray) -> tuple:
@@ -149,10 +183,6 @@ class Tensor:
         return self.data.ndim
 
     @property
-    def size(self) -> int:
-        return self.data.size
-
-    @property
     def is_leaf(self) -> bool:
         """True for tensors made by the user rather than by a recorded op."""
         return self._backward is None
@@ -189,6 +219,12 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.data)
 
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a one-element tensor's number, as PyTorch."""
+        if self.data.ndim == 0:
+            return format(self.data.item(), spec)
+        return object.__format__(self, spec)
+
     # ------------------------------------------------------------------ conversions
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
@@ -223,22 +259,6 @@ class Tensor:
     def zero_grad(self) -> None:
         self.grad = None
 
-    def astype(self, dtype: Any) -> Tensor:
-        from .functional.math import cast
-
-        return cast(self, dtype)
-
-    def float(self) -> Tensor:
-        return self.astype(np.float32)
-
-    def double(self) -> Tensor:
-        return self.astype(np.float64)
-
-    def copy(self) -> Tensor:
-        from .functional.math import cast
-
-        return cast(self, self.dtype, copy=True)
-
     # ------------------------------------------------------------------ autodiff
     def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
         """Backpropagate ``grad`` (default 1 for a one-element tensor) to every leaf.
@@ -266,7 +286,8 @@ class Tensor:
                 )
         _run_backward(self, seed, retain_graph)
 
-    # operators and methods are bound in deepgrad/_methods.py (they live in deepgrad.functional)
+    # operators and methods (including size(), to(), float(), clone()) are bound in
+    # deepgrad/_methods.py: they are functional ops, and tensor.py imports nothing above it
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:

@@ -282,9 +282,54 @@ def softmaxes() -> list[Case]:
     return out
 
 
+def orders() -> list[Case]:
+    """sort / argsort / topk: every dim, both directions, 0-d and empty, ties when stable."""
+    out = []
+    for shape in [(5,), (3, 4), (2, 3, 4), ()]:
+        dims = list(range(-len(shape), len(shape))) or [0, -1]
+        for d in dims:
+            for desc in (False, True):
+                out += grid("sort", F.sort, torch.sort, [[rnd(*shape)]],
+                            [{"dim": d, "descending": desc}], layouts=LAYOUTS)
+                out += grid("argsort", F.argsort, torch.argsort, [[rnd(*shape)]],
+                            [{"dim": d, "descending": desc}], gradcheck_first=False)
+            n = shape[d] if shape else 1
+            for k in sorted({0, 1, n}):
+                for largest in (True, False):
+                    out += grid("topk", F.topk, torch.topk, [[rnd(*shape), k]],
+                                [{"dim": d, "largest": largest}], layouts=LAYOUTS)
+    ties = np.array([[2.0, 1.0, 2.0, 0.0, 1.0], [3.0, 3.0, 3.0, 1.0, 3.0]])
+    for desc in (False, True):
+        out += grid("sort", F.sort, torch.sort, [[ties]],
+                    [{"stable": True, "descending": desc, "dim": 1}], gradcheck_first=False)
+        out += grid("argsort", F.argsort, torch.argsort, [[ties]],
+                    [{"stable": True, "descending": desc}], gradcheck_first=False)
+    out += grid("sort", F.sort, torch.sort, [[np.zeros((2, 0))]], [{"dim": 1}, {"dim": 0}],
+                gradcheck_first=False)
+    return out
+
+
+def products() -> list[Case]:
+    """mm, bmm and einsum's forms (implicit output, ellipsis, broadcasting, traces)."""
+    out = grid("mm", F.mm, torch.mm, [[rnd(3, 4), rnd(4, 2, seed=1)],
+                                      [rnd(3, 0), rnd(0, 2, seed=1)]], layouts=LAYOUTS)
+    out += grid("bmm", F.bmm, torch.bmm, [[rnd(2, 3, 4), rnd(2, 4, 5, seed=1)]],
+                layouts=LAYOUTS)
+    out += grid("mm", F.mm, torch.mm, [[rnd(3), rnd(3, 2, seed=1)]], gradcheck_first=False)
+    for eq, shapes in [("ij,jk->ik", [(3, 4), (4, 2)]), ("ij,jk", [(3, 4), (4, 2)]),
+                       ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]), ("i,i->", [(4,), (4,)]),
+                       ("i,j->ij", [(3,), (4,)]), ("ii->i", [(3, 3)]), ("ii", [(3, 3)]),
+                       ("...ij,...jk->...ik", [(2, 3, 4), (4, 5)]), ("ij->ji", [(3, 4)]),
+                       ("bhqd,bhkd->bhqk", [(2, 2, 3, 4), (2, 2, 5, 4)]),
+                       ("ij,ij->", [(3, 4), (1, 4)]), ("iji->j", [(2, 3, 2)])]:
+        ins = [eq] + [rnd(*sh, seed=k) for k, sh in enumerate(shapes)]
+        out += grid("einsum", F.einsum, torch.einsum, [ins])
+    return out
+
+
 def table() -> list[Case]:
     return (elementwise() + binary() + clamps() + casts() + reductions() + shapes()
-            + softmaxes() + promotion())
+            + softmaxes() + orders() + products() + promotion())
 
 
 # ------------------------------------------------------------------------------ type promotion

@@ -31,8 +31,8 @@ def test_clip_grad_norm_matches_torch(dtype: str, norm_type: float, max_norm: fl
     total = optim.clip_grad_norm_(dgp, max_norm, norm_type=norm_type)
     ttotal = torch.nn.utils.clip_grad_norm_(tp, max_norm, norm_type=norm_type)
     rtol = 1e-6 if dtype == "float32" else 1e-12
-    assert isinstance(total, float)
-    np.testing.assert_allclose(total, ttotal.item(), rtol=rtol)
+    assert isinstance(total, dg.Tensor) and total.shape == () and total.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(total.item(), ttotal.item(), rtol=rtol)
     for p, q in zip(dgp, tp, strict=True):
         if q.grad is None:
             assert p.grad is None
@@ -46,7 +46,7 @@ def test_clip_grad_norm_matches_torch(dtype: str, norm_type: float, max_norm: fl
 def test_clip_grad_norm_single_tensor_and_nonfinite() -> None:
     p = dg.Tensor(np.ones(4, "float32"), requires_grad=True)
     p.grad = np.full(4, 2.0, "float32")  # norm 4
-    assert optim.clip_grad_norm_(p, 1.0) == pytest.approx(4.0)
+    assert optim.clip_grad_norm_(p, 1.0).item() == pytest.approx(4.0)
     np.testing.assert_allclose(p.grad, 2.0 / (4.0 + 1e-6), rtol=1e-6)
     p.grad = np.array([1.0, np.inf, 0.0, 0.0], "float32")
     with pytest.raises(RuntimeError, match="non|inf"):

@@ -17,8 +17,7 @@ import numpy as np
 from ..tensor import Tensor, make_result
 from . import _conv_kernels as K
 
-__all__ = ["conv1d", "conv2d", "conv_transpose2d", "conv_transpose1d"]  # (the last two from
-# conv_transpose.py)
+__all__ = ["conv1d", "conv2d"]
 
 IntPair = int | Sequence[int]
 
@@ -283,6 +282,3 @@ def conv1d(
         groups,
     )
     return _conv("conv1d", input, weight, bias, g, (g.n, g.o, g.wo))
-
-
-from .conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: E402

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..tensor import Tensor, commit_inplace
 from . import math as M
+from .clamp import clamp
 
 __all__ = ["add_", "sub_", "mul_", "div_", "zero_", "fill_", "clamp_", "copy_"]
 
@@ -47,7 +48,7 @@ def div_(self: Tensor, other: Any) -> Tensor:
 
 def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """self <- min(max(self, min), max)."""
-    return commit_inplace(self, lambda t: M.clamp(t, min, max), "clamp_")
+    return commit_inplace(self, lambda t: clamp(t, min, max), "clamp_")
 
 
 def fill_(self: Tensor, value: Any) -> Tensor:

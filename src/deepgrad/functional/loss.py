@@ -36,8 +36,6 @@ __all__ = [
     "smooth_l1_loss",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
-    "sigmoid_focal_loss",
-    "hinge_loss",
 ]
 
 
@@ -364,6 +362,3 @@ def binary_cross_entropy_with_logits(
 
     parents = (input, target) + tuple(p for p in (w_t, pw_t) if p is not None)
     return _finish(loss, reduction, parents, local, op, input.shape)
-
-
-from .loss_others import hinge_loss, sigmoid_focal_loss  # noqa: E402

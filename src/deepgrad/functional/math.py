@@ -21,12 +21,12 @@ __all__ = [
     "neg",
     "pow",
     "matmul",
+    "mm",
+    "bmm",
     "exp",
     "log",
     "sqrt",
     "abs",
-    "clip",
-    "clamp",
     "where",
     "maximum",
     "minimum",
@@ -256,6 +256,26 @@ def matmul(input: Any, other: Any) -> Tensor:
     return make_result(out, (a, b), backward, "matmul")
 
 
+def mm(input: Any, mat2: Any) -> Tensor:  # noqa: A002  (PyTorch's names)
+    """out = input @ mat2 for two matrices (2-D only, as ``torch.mm``; ``matmul`` broadcasts)."""
+    for name, m in (("input", input), ("mat2", mat2)):
+        shape = np.shape(m.data if isinstance(m, Tensor) else m)
+        if len(shape) != 2:
+            raise RuntimeError(f"mm: {name} must be a matrix (2-D), got shape {shape}")
+    return matmul(input, mat2)
+
+
+def bmm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
+    """out[b] = input[b] @ mat2[b] for two batches of matrices (3-D, same batch size)."""
+    shapes = [np.shape(m.data if isinstance(m, Tensor) else m) for m in (input, mat2)]
+    for name, shape in zip(("input", "mat2"), shapes, strict=True):
+        if len(shape) != 3:
+            raise RuntimeError(f"bmm: {name} must be a 3-D batch of matrices, got shape {shape}")
+    if shapes[0][0] != shapes[1][0]:
+        raise RuntimeError(f"bmm: batch sizes differ: input {shapes[0]}, mat2 {shapes[1]}")
+    return matmul(input, mat2)
+
+
 def exp(input: Tensor) -> Tensor:
     """out = e^a;  dC/da = delta * out."""
     out = np.exp(_floating(input))
@@ -390,6 +410,3 @@ def cast(input: Tensor, dtype: Any, copy: bool = False) -> Tensor:
     if dtype.kind not in "fc":
         return Tensor(out)
     return make_result(out, (input,), backward, "cast")
-
-
-from .clamp import clamp, clip  # noqa: E402  (re-exported: the math ops' namespace)

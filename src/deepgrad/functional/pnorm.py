@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, make_result
+from .reduce import _axes
 
 __all__ = ["norm"]
 
@@ -40,7 +41,6 @@ def norm(
     """torch.norm: the vector p-norm over ``dim`` (p a number, or 'fro'), or the nuclear
     norm ('nuc') over two dims; see the module docstring for the equations and gradients."""
     from .math import cast
-    from .reduce import _axes
 
     x = input if dtype is None else cast(input, dtype)
     data = x.data

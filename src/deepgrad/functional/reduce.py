@@ -16,7 +16,6 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..tensor import Tensor, make_result
-from .pnorm import norm
 
 __all__ = [
     "sum",
@@ -30,7 +29,6 @@ __all__ = [
     "logsumexp",
     "argmax",
     "argmin",
-    "norm",
 ]
 
 Dim = int | tuple[int, ...] | list[int] | None

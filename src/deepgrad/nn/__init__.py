@@ -12,7 +12,7 @@ at the first call; Keras' image layers (``Conv2D``, ``MaxPooling2D``, ``AverageP
 """
 
 from .. import functional  # noqa: F401  (nn.functional, as in torch.nn.functional)
-from . import init  # noqa: F401
+from . import init, utils  # noqa: F401
 from .activation import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .containers import *  # noqa: F401,F403

@@ -6,7 +6,7 @@ expected activation is unchanged and evaluation (``model.eval()``) is the identi
 
 from __future__ import annotations
 
-from .. import functional as F
+from ..functional import plain as F  # the ops unwrapped: layers get Tensors
 from ..tensor import Tensor
 from .module import Module
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import functional as F
+from ..functional import plain as F  # the ops unwrapped: layers get Tensors
 from ..tensor import Tensor
 
 __all__ = [
@@ -132,7 +132,7 @@ class Loss:
         if self.reduction == "mean_with_sample_weight" and sw is not None:
             denom = float(np.broadcast_to(sw.data, values.shape).sum())
         else:
-            denom = float(values.size)
+            denom = float(values.numel())
         return total / denom if denom else total * 0.0
 
     def get_config(self) -> dict[str, Any]:

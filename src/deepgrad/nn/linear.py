@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import functional as F
+from ..functional import plain as F  # the ops unwrapped: layers get Tensors
 from ..tensor import Tensor
 from . import init
 from .activation import get_activation

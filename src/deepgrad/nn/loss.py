@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import functional as F
+from ..functional import plain as F  # the ops unwrapped: layers get Tensors
 from ..tensor import Tensor
 from . import keras_losses as K
 from .keras_losses import (

@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, no_grad
+from ..device import parse_to
+from ..tensor import DEFAULT_FLOAT, Tensor, no_grad
 from .parameter import Parameter
 from .regularizers import PenaltyMixin
 from .state_dict import IncompatibleKeys, StateDictMixin
@@ -78,6 +79,12 @@ class Module(StateDictMixin, PenaltyMixin):
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        for a in args:
+            if isinstance(a, np.ndarray):
+                args = tuple(self._array_input(v) for v in args)
+                break
+        if kwargs:
+            kwargs = {k: self._array_input(v) for k, v in kwargs.items()}
         if not (self._forward_pre_hooks or self._forward_hooks):
             return self.forward(*args, **kwargs)
         for hook in list(self._forward_pre_hooks.values()):
@@ -90,6 +97,20 @@ class Module(StateDictMixin, PenaltyMixin):
             if res is not None:
                 out = res
         return out
+
+    def _array_input(self, value: Any) -> Any:
+        """A NumPy array given to a module becomes a constant Tensor, as Keras layers take
+        arrays: float arrays in the module's float dtype (its parameters', float32 by default),
+        integer and bool arrays (token ids, labels, masks) as they are."""
+        if not isinstance(value, np.ndarray):
+            return value
+        if value.dtype.kind == "f":
+            dtype = self.__dict__.get("_dtype")
+            if dtype is None:
+                p = next((p for p in self.parameters() if p.dtype.kind == "f"), None)
+                dtype = p.dtype if p is not None else DEFAULT_FLOAT
+            return Tensor(value, dtype=dtype)
+        return Tensor(value, dtype=value.dtype)
 
     def register_forward_hook(self, hook: Callable) -> RemovableHandle:
         """``hook(module, inputs, output)`` runs after forward; non-None return replaces output."""
@@ -293,7 +314,7 @@ class Module(StateDictMixin, PenaltyMixin):
 
     def num_parameters(self, trainable_only: bool = False) -> int:
         """Total number of scalar parameters (Keras' ``count_params()``)."""
-        return sum(p.size for p in self.parameters() if p.requires_grad or not trainable_only)
+        return sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only)
 
     count_params = num_parameters
 
@@ -356,11 +377,15 @@ class Module(StateDictMixin, PenaltyMixin):
     def float(self) -> Module:
         return self.astype(np.float32)
 
-    def to(self, dtype: Any) -> Module:
-        """``to(np.float64)`` or ``to("float64")``; there is only one device (the CPU)."""
-        if isinstance(dtype, str) and dtype in ("cpu",):
-            return self
-        return self.astype(dtype)
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """``to(dg.float64)``, ``to("float64")``, ``to(device)``, ``to(device, dtype)``, as
+        ``torch.nn.Module.to``; there is only one device (the CPU), others raise."""
+        dtype, _ = parse_to(args, kwargs, f"{type(self).__name__}.to")
+        return self if dtype is None else self.astype(dtype)
+
+    def cpu(self) -> Module:
+        """Itself: deepgrad computes on the CPU."""
+        return self
 
     # ------------------------------------------------------------------ display
     def extra_repr(self) -> str:

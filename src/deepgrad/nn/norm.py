@@ -113,7 +113,7 @@ class _BatchNorm(Module):
                 f"{name}: expected {self.num_features} channels (num_features) along dim 1, "
                 f"got {input.shape[1]} (input shape {input.shape})"
             )
-        if self.training and input.size // self.num_features == 1:
+        if self.training and input.numel() // self.num_features == 1:
             raise ValueError(
                 f"{name}: Expected more than 1 value per channel when training, got input "
                 f"size {input.shape} (use a batch of 2 or more, or call .eval())"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import functional as F
+from ..functional import plain as F  # the ops unwrapped: layers get Tensors
 from ..tensor import Tensor
 from .module import Module
 

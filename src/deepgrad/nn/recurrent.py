@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import functional as F
+from ..functional import plain as F  # the ops unwrapped: layers get Tensors
 from ..functional.rnn import lengths_to_mask
 from ..tensor import Tensor
 from . import init

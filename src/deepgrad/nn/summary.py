@@ -280,12 +280,12 @@ def summary(
     for name, m, shape, rf, jump in records:
         own = [p for p in m.parameters() if id(p) not in counted]
         counted.update(id(p) for p in own)
-        n = sum(p.size for p in own)
+        n = sum(p.numel() for p in own)
         trainable = all(p.requires_grad for p in own) if own else True
         result.layers.append(LayerInfo(name, type(m).__name__, shape, n, trainable, rf, jump))
     params = list(model.parameters())
-    result.total_params = sum(p.size for p in params)
-    result.trainable_params = sum(p.size for p in params if p.requires_grad)
+    result.total_params = sum(p.numel() for p in params)
+    result.trainable_params = sum(p.numel() for p in params if p.requires_grad)
     result.param_bytes = sum(p.data.nbytes for p in params)
     result.show_rf = tracker.seen_spatial
     if print_fn is not None:

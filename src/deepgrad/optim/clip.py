@@ -49,12 +49,13 @@ def clip_grad_norm_(
     max_norm: float,
     norm_type: float = 2.0,
     error_if_nonfinite: bool = False,
-) -> float:
+) -> Tensor:
     r"""Rescale all gradients together so that their global norm is at most ``max_norm``.
 
     ``total = ||(g_1, ..., g_n)||_p``; if ``total > max_norm`` every gradient is multiplied by
     ``max_norm / (total + 1e-6)`` (as ``torch.nn.utils.clip_grad_norm_``), keeping the
-    direction of the overall gradient. Returns the norm before clipping (a Python float).
+    direction of the overall gradient. Returns the norm before clipping as PyTorch does: a 0-d
+    tensor of the gradients' dtype (``.item()`` or ``float()`` for the number).
     """
     max_norm = float(max_norm)
     params = _grads(parameters, "clip_grad_norm_")
@@ -73,7 +74,8 @@ def clip_grad_norm_(
                 np.multiply(g, coef, out=g)
             else:
                 p.grad = g * np.asarray(coef, dtype=g.dtype)
-    return total
+    dtype = params[0].grad.dtype if params else np.float32
+    return Tensor(np.asarray(total, dtype=dtype), dtype=dtype)
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:

@@ -272,11 +272,38 @@ class TerminateOnNaN(Callback):
             self.model.stop_training = True
 
 
+_PLOT_EXTRA = "pip install 'deepgrad[extras]'"  # pyproject.toml's extra holding matplotlib
+
+
+def _matplotlib_missing() -> str | None:
+    """None when matplotlib imports, else why not."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as e:
+        return str(e) or "matplotlib is not installed"
+    return None
+
+
 class PlotCurves(Callback):
-    """Draw the loss and metric curves (train and validation) to a PNG after every epoch."""
+    """Draw the loss and metric curves (train and validation) to a PNG after every epoch.
+
+    Plotting needs matplotlib (the ``extras`` extra). Without it, PlotCurves warns once, when it
+    is made (before training starts), and draws nothing; training, checkpoints and metrics go on
+    as usual.
+    """
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
+        missing = _matplotlib_missing()
+        self.enabled = missing is None
+        if not self.enabled:
+            import warnings
+
+            warnings.warn(
+                f"PlotCurves: matplotlib is not available ({missing}), so the training curves "
+                f"will not be drawn to {self.path}; {_PLOT_EXTRA} to get them",
+                stacklevel=2,
+            )
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         # a resumed fit starts from the epochs already done
@@ -286,11 +313,15 @@ class PlotCurves(Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         for k, v in (logs or {}).items():
             self.history.setdefault(k, []).append(float(v))
-        plot_history(self.history, self.path)
+        if self.enabled:
+            plot_history(self.history, self.path)
 
 
 def plot_history(history: dict[str, list[float]], path: str | os.PathLike) -> Path:
     """One panel per quantity (loss, accuracy, ...), train and ``val_`` curves together."""
+    missing = _matplotlib_missing()
+    if missing is not None:
+        raise ImportError(f"plot_history needs matplotlib ({missing}); {_PLOT_EXTRA}")
     import matplotlib
 
     matplotlib.use("Agg")
