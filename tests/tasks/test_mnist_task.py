@@ -106,3 +106,15 @@ def test_mnist_mlp_reaches_98_percent(tmp_path):
 def test_mnist_cnn_reaches_99_2_percent(tmp_path):
     _, r = run_task(mnist, Config(), tmp_path / "cnn")
     assert r.metrics["test_accuracy"] >= 0.992, r.metrics
+
+
+def test_without_matplotlib_the_run_warns_first_and_still_finishes(tiny_mnist, tmp_path,
+                                                                   monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if the extra were not installed
+    cfg = Config(model="mlp", epochs=1, batch_size=64, data_path=str(tiny_mnist))
+    with pytest.warns(UserWarning, match=r"deepgrad\[extras\]"):
+        out, result = run_task(mnist, cfg, tmp_path / "run")
+    assert "curves" not in result.artifacts and not (out / "curves.png").exists()
+    assert (out / "metrics.json").exists() and (out / "weights.npz").exists()
