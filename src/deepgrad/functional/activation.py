@@ -45,6 +45,15 @@ def _as_1d(t: Tensor) -> np.ndarray:
     return x.reshape(1) if x.ndim == 0 else x
 
 
+def _floating(t: Tensor, op: str) -> np.ndarray:
+    """``_as_1d`` for the activations PyTorch defines on floating point only (an integer input
+    would be silently truncated or fail inside NumPy)."""
+    if t.data.dtype.kind != "f":
+        raise TypeError(f"{op}: the input must be floating point, got dtype {t.data.dtype} "
+                        "(convert it with .float())")
+    return _as_1d(t)
+
+
 def _in_place(fn: Any, input: Tensor, op: str, *args: Any) -> Tensor:  # noqa: A002
     """``inplace=True`` (PyTorch's flag): ``input`` takes the value fn(input) (see inplace.py:
     recorded in the graph, refused for a leaf that requires grad, version bumped)."""
@@ -99,7 +108,7 @@ def leaky_relu(
     """out = x if x > 0 else negative_slope * x;  dC/dx = delta * (1 or negative_slope)."""
     if inplace:
         return _in_place(leaky_relu, input, "leaky_relu_", negative_slope)
-    x = _as_1d(input)
+    x = _floating(input, "leaky_relu")
     slope = x.dtype.type(negative_slope)
     scale = (x > 0).astype(x.dtype)  # local derivative: 1 where x > 0, slope elsewhere
     scale *= 1 - slope
@@ -116,7 +125,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # 
     """out = x if x > 0 else alpha (e^x - 1);  dC/dx = delta * (1 if x > 0 else out + alpha)."""
     if inplace:
         return _in_place(elu, input, "elu_", alpha)
-    x = _as_1d(input)
+    x = _floating(input, "elu")
     a = x.dtype.type(alpha)
     e = np.minimum(x, 0)
     np.exp(e, out=e)  # e = exp(min(x, 0)): 1 where x > 0
@@ -175,7 +184,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     Computed stably as (max(bx, 0) + log1p(e^-|bx|)) / beta.
     dC/dx = delta * sigma(beta x) (1 above the threshold).
     """
-    x = _as_1d(input)
+    x = _floating(input, "softplus")
     b = x.dtype.type(beta)
     bx = x * b
     out = np.abs(bx)
@@ -289,7 +298,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     approximate='tanh':  out = x/2 (1 + tanh(u)),  u = sqrt(2/pi) (x + 0.044715 x^3);
         dC/dx = delta (0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2)).
     """
-    x = _as_1d(input)
+    x = _floating(input, "gelu")
     dt = x.dtype.type
     if approximate == "none":
         cdf, gauss = _normal_cdf(x)
@@ -334,7 +343,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """out = x sigma(x) (swish);  dC/dx = delta sigma(x) (1 + x (1 - sigma(x)))."""
     if inplace:
         return _in_place(silu, input, "silu_")
-    x = _as_1d(input)
+    x = _floating(input, "silu")
     s = _sigmoid_array(x)
     out = x * s
 

@@ -118,6 +118,9 @@ def batch_norm(
     same equations, statistics in float64; see :func:`_batch_norm_compiled`).
     """
     op = "batch_norm"
+    if isinstance(momentum, bool) or not isinstance(momentum, int | float | np.floating):
+        raise TypeError(f"{op}: momentum must be a number, got {momentum!r} (momentum=None, a "
+                        "cumulative average, is the layers' option: nn.BatchNorm2d(momentum=None))")
     x = _float_input(input, op, 2)
     shape = x.shape
     c = shape[1]

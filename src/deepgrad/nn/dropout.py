@@ -19,7 +19,7 @@ class _DropoutNd(Module):
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"{type(self).__name__}: p must be in [0, 1], got {p}")
         self.p = float(p)
-        self.inplace = inplace  # accepted for PyTorch compatibility; never done in place
+        self.inplace = bool(inplace)  # as PyTorch: the output is written into the input
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
@@ -34,7 +34,7 @@ class Dropout(_DropoutNd):
     def forward(self, x: Tensor) -> Tensor:
         if not self.training or self.p == 0.0:
             return x  # evaluation: the identity (no op, no graph node)
-        return F.dropout(x, self.p, self.training)
+        return F.dropout(x, self.p, self.training, inplace=self.inplace)
 
 
 class Dropout2d(_DropoutNd):
@@ -46,4 +46,4 @@ class Dropout2d(_DropoutNd):
             raise ValueError(f"Dropout2d: expected a 3-D or 4-D input, got shape {x.shape}")
         if not self.training or self.p == 0.0:
             return x
-        return F.dropout2d(x, self.p, self.training)
+        return F.dropout2d(x, self.p, self.training, inplace=self.inplace)
