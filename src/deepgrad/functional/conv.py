@@ -4,7 +4,11 @@ A convolution slides one kernel over the image: every output position is the dot
 the kernel with the patch of the input under it (its local receptive field), so the kernel's
 weights are *shared* by all positions. Backward, as in the notes: the gradients are computed as
 if every position had its own copy of the weights, then the gradients of the copies of each
-shared weight are summed. The array kernels are in ``_conv_kernels.py``.
+shared weight are summed.
+
+Read ``conv_plain.py`` first: the same convolution as the notes compute it (im2col, one matrix
+product, col2im for the backward). ``conv2d`` here computes the same numbers without the column
+matrix, with the kernels of ``_conv_kernels.py`` (tests: plain == fast == PyTorch).
 """
 
 from __future__ import annotations
