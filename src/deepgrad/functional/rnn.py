@@ -1,5 +1,8 @@
 """Recurrent ops (course week 5): RNN, LSTM and GRU cells and whole sequences.
 
+Read ``rnn_plain.py`` first: the LSTM and GRU equations as a few deepgrad ops per step, whose
+backpropagation through time autodiff does. The ops here compute the same numbers, fused.
+
 PyTorch's weight layout and gate order: ``w_ih`` (G*H, F), ``w_hh`` (G*H, H), biases (G*H,),
 with the gates stacked LSTM (i, f, g, o) and GRU (r, z, n), G = 4, 3, 1.
 
@@ -7,7 +10,7 @@ with the gates stacked LSTM (i, f, g, o) and GRU (r, z, n), G = 4, 3, 1.
   on a batch (N, F).
 * Sequence ops (``rnn_tanh``, ``rnn_relu``, ``lstm``, ``gru``; torch's names) run one layer
   in one direction over a time-major sequence (T, N, F) as ONE graph node: the time loop runs
-  in NumPy and its backward is a hand-written backpropagation through time (``rnn_kernels.py``).
+  in NumPy and its backward is a hand-written backpropagation through time (``rnn_kernels/``).
   Stacking, bidirectionality and batch_first are composed from them by ``nn.recurrent``.
 * Variable lengths: ``mask`` (T, N) of 0/1 (or bool). Where it is 0 the step is skipped: the
   state is carried over unchanged and the output is 0, exactly what PyTorch computes on a packed
