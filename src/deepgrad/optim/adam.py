@@ -10,7 +10,21 @@ import numpy as np
 from ._adam_kernel import can_fuse, fused_adam
 from .optimizer import Optimizer, ParamsT, _check_adam_group, resolve_lr
 
-__all__ = ["Adam"]
+__all__ = ["Adam", "adam_step_plain"]
+
+
+def adam_step_plain(w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, t: int,
+                    lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                    eps: float = 1e-8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One Adam step (t = 1, 2, ...) as the equations below write it: (new w, m, v).
+
+    ``Adam.step`` computes the same in place, fused into one pass where it can
+    (``_adam_kernel.py``)."""
+    beta1, beta2 = betas
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
 
 
 class Adam(Optimizer):

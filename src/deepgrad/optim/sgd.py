@@ -8,7 +8,20 @@ import numpy as np
 
 from .optimizer import Optimizer, ParamsT, _check_nonneg, resolve_lr
 
-__all__ = ["SGD"]
+__all__ = ["SGD", "sgd_step_plain"]
+
+
+def sgd_step_plain(w: np.ndarray, g: np.ndarray, h: np.ndarray | None, lr: float,
+                   momentum: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0
+                   ) -> tuple[np.ndarray, np.ndarray | None]:
+    """One SGD step as the equations below write it: (new w, new momentum buffer h).
+
+    ``SGD.step`` computes the same in place with scratch buffers (no temporaries)."""
+    g = g + weight_decay * w
+    if momentum:
+        h = g if h is None else momentum * h + g
+        g = g + momentum * h if nesterov else h
+    return w - lr * g, h
 
 
 class SGD(Optimizer):
