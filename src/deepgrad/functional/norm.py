@@ -1,5 +1,6 @@
 """Batch normalization (batch_norm), with its fused backward beside it; layer_norm and group_norm
-are in layer_norm.py (re-exported here).
+are in layer_norm.py (re-exported here). ``norm_plain.py`` is the same batch norm in five lines
+of deepgrad ops, whose backward autodiff derives: read it first.
 
 Batch normalization controls the mean and variance of the outputs before the activations (the
 notes, week 2): every channel c of a pre-activation x is standardized and then rescaled by
