@@ -98,3 +98,14 @@ def test_no_import_cycles():
     graph = import_graph()
     assert len(graph) > 50 and graph["deepgrad.nn.module"]  # the graph was really read
     assert cycles(graph) == []
+
+
+UPPER = ("deepgrad.functional", "deepgrad.nn", "deepgrad.optim", "deepgrad.train",
+         "deepgrad.models", "deepgrad.tasks", "deepgrad.cli")
+
+
+def test_the_engine_and_its_helpers_import_nothing_above_them():
+    graph = import_graph()
+    for low in ("deepgrad.tensor", "deepgrad._jit", "deepgrad._blas", "deepgrad.random"):
+        above = sorted(t for t in graph[low] if t.startswith(UPPER))
+        assert above == [], f"{low} imports {above}"

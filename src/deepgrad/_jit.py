@@ -20,7 +20,7 @@ run both.
 imported on the first compiled call only: ``import deepgrad`` stays NumPy-only.
 
 Threads. A ``parallel=True`` kernel runs on Numba's thread pool. Before it starts,
-:func:`deepgrad.functional._gemm.quiet_blas` stops OpenBLAS's idle workers, which would
+:func:`deepgrad._blas.quiet_blas` stops OpenBLAS's idle workers, which would
 otherwise spin on the same cores for ~0.1 s after every threaded GEMM.
 """
 
@@ -68,7 +68,7 @@ class _Kernel:
                 cache=True, nogil=True, parallel=self.parallel, error_model="numpy"
             )(self.fn)
         if self.parallel:
-            from .functional._gemm import quiet_blas
+            from ._blas import quiet_blas
 
             quiet_blas()
         return self.compiled(*args)
