@@ -156,6 +156,23 @@ def _check_bias(op: str, bias: Tensor | None, channels: int) -> np.ndarray | Non
     return bias.data
 
 
+def checked_operands(op: str, input: Tensor, weight: Tensor, bias: Tensor | None,  # noqa: A002
+                     channels: int, empty_shape: tuple[int, ...], n: int,
+                     out_shape: tuple[int, ...] | None
+                     ) -> tuple[np.ndarray | None, tuple[Tensor, ...], Tensor | None]:
+    """The checks every convolution makes: bias of ``channels`` values, one float dtype; its
+    parents; and, for an empty batch (n = 0), the empty result with zero gradients (as PyTorch)
+    that the caller returns as is."""
+    b = _check_bias(op, bias, channels)
+    _check_float(op, input=input.data, weight=weight.data, bias=b)
+    parents = (input, weight) if bias is None else (input, weight, bias)
+    if n:
+        return b, parents, None
+    shape = empty_shape if out_shape is None else (0,) + out_shape[1:]
+    empty = make_result(np.zeros(shape, input.data.dtype), parents, _zero_grads(parents), op)
+    return b, parents, empty
+
+
 def _conv(
     op: str,
     input: Tensor,  # noqa: A002
@@ -165,12 +182,10 @@ def _conv(
     out_shape: tuple[int, ...] | None,
 ) -> Tensor:
     x, w = input.data, weight.data
-    b = _check_bias(op, bias, g.o)
-    _check_float(op, input=x, weight=w, bias=b)
-    parents = (input, weight) if bias is None else (input, weight, bias)
-    if g.n == 0:  # an empty batch: an empty output, zero gradients (as PyTorch)
-        shape = (0, g.o, g.ho, g.wo) if out_shape is None else (0,) + out_shape[1:]
-        return make_result(np.zeros(shape, x.dtype), parents, _zero_grads(parents), op)
+    b, parents, empty = checked_operands(op, input, weight, bias, g.o, (0, g.o, g.ho, g.wo),
+                                         g.n, out_shape)
+    if empty is not None:
+        return empty
     x4 = x.reshape(g.n, g.c, g.h, g.w)
     xq = K.prepare_input(x4, g)
     wp = K.prepare_weight(w.reshape(g.o, g.cg, g.kh, g.kw), g)

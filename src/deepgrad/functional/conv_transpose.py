@@ -13,7 +13,7 @@ import numpy as np
 
 from ..tensor import Tensor, make_result
 from . import _conv_kernels as K
-from .conv import IntPair, _check_bias, _check_float, _check_ranks, _pair, _zero_grads, unbatched
+from .conv import IntPair, _check_ranks, _pair, checked_operands, unbatched
 
 __all__ = ["conv_transpose2d", "conv_transpose1d"]
 
@@ -148,12 +148,10 @@ def _conv_transpose(
     out_shape: tuple[int, ...] | None,
 ) -> Tensor:
     x, w = input.data, weight.data
-    b = _check_bias(op, bias, g.c)
-    _check_float(op, input=x, weight=w, bias=b)
-    parents = (input, weight) if bias is None else (input, weight, bias)
-    if g.n == 0:  # an empty batch: an empty output, zero gradients (as PyTorch)
-        shape = (0, g.c, g.h, g.w) if out_shape is None else (0,) + out_shape[1:]
-        return make_result(np.zeros(shape, x.dtype), parents, _zero_grads(parents), op)
+    b, parents, empty = checked_operands(op, input, weight, bias, g.c, (0, g.c, g.h, g.w), g.n,
+                                         out_shape)
+    if empty is not None:
+        return empty
     w4 = w.reshape(g.o, g.cg, g.kh, g.kw)
     wp = K.prepare_weight(w4, g)
     x4 = x.reshape(x.shape[0], g.o, -1, x.shape[-1])
