@@ -17,16 +17,10 @@ from ..tensor import Tensor
 from . import init
 from .activation import get_activation
 from .module import Module, Parameter
+from .parameter import parameter_dtype
 from .regularizers import get_constraint, get_regularizer
 
 __all__ = ["Linear", "LazyLinear", "Dense", "Identity", "Flatten", "Unflatten"]
-
-
-def _float_dtype(dtype: Any) -> np.dtype:
-    dtype = np.dtype(np.float32 if dtype is None else dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"expected a floating dtype for parameters, got {dtype}")
-    return dtype
 
 
 def _reset_torch_linear(weight: Parameter, bias: Parameter | None) -> None:
@@ -59,7 +53,7 @@ class Linear(Module):
             )
         self.in_features = int(in_features)
         self.out_features = int(out_features)
-        dt = _float_dtype(dtype)
+        dt = parameter_dtype(dtype, type(self).__name__)
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dt))
         if bias:
             self.bias = Parameter(np.empty(self.out_features, dtype=dt))

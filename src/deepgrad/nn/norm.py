@@ -21,6 +21,7 @@ import numpy as np
 from ..functional.norm import batch_norm, group_norm, layer_norm
 from ..tensor import Tensor
 from .module import Module, Parameter
+from .parameter import parameter_dtype
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"]
 
@@ -29,13 +30,6 @@ def _positive_int(value: Any, what: str, layer: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
         raise ValueError(f"{layer}: {what} must be a positive integer, got {value!r}")
     return int(value)
-
-
-def _float_dtype(dtype: Any, layer: str) -> np.dtype:
-    dt = np.dtype(np.float32 if dtype is None else dtype)
-    if dt.kind != "f":
-        raise TypeError(f"{layer}: dtype must be a floating type, got {dt}")
-    return dt
 
 
 class _BatchNorm(Module):
@@ -64,7 +58,7 @@ class _BatchNorm(Module):
         self.momentum = None if momentum is None else float(momentum)
         self.affine = bool(affine)
         self.track_running_stats = bool(track_running_stats)
-        dt = _float_dtype(dtype, name)
+        dt = parameter_dtype(dtype, name)
         c = self.num_features
         if self.affine:
             self.weight = Parameter(np.ones(c, dtype=dt))
@@ -205,7 +199,7 @@ class LayerNorm(Module):
             raise ValueError("LayerNorm: normalized_shape must name at least one dimension")
         self.eps = float(eps)
         self.elementwise_affine = bool(elementwise_affine)
-        dt = _float_dtype(dtype, "LayerNorm")
+        dt = parameter_dtype(dtype, "LayerNorm")
         if self.elementwise_affine:
             self.weight = Parameter(np.ones(self.normalized_shape, dtype=dt))
             if bias:
@@ -261,7 +255,7 @@ class GroupNorm(Module):
             )
         self.eps = float(eps)
         self.affine = bool(affine)
-        dt = _float_dtype(dtype, "GroupNorm")
+        dt = parameter_dtype(dtype, "GroupNorm")
         if self.affine:
             self.weight = Parameter(np.ones(self.num_channels, dtype=dt))
             if bias:

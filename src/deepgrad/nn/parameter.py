@@ -8,7 +8,7 @@ import numpy as np
 
 from ..tensor import Tensor
 
-__all__ = ["Parameter"]
+__all__ = ["Parameter", "parameter_dtype"]
 
 
 class Parameter(Tensor):
@@ -37,3 +37,11 @@ class Parameter(Tensor):
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         return (Parameter, (self.data, self.requires_grad))
+
+
+def parameter_dtype(dtype: Any, layer: str) -> np.dtype:
+    """The dtype of a layer's parameters: float32 by default, any floating dtype if asked."""
+    dt = np.dtype(np.float32 if dtype is None else dtype)
+    if dt.kind != "f":
+        raise TypeError(f"{layer}: parameters need a floating dtype, got {dt}")
+    return dt

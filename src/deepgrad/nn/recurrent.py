@@ -28,7 +28,8 @@ from ..functional.rnn import lengths_to_mask
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
-from .recurrent_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase, _float_dtype
+from .parameter import parameter_dtype
+from .recurrent_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -67,7 +68,7 @@ class RNNBase(Module):
         self.batch_first = bool(batch_first)
         self.dropout = float(dropout)
         self.bidirectional = bool(bidirectional)
-        dt = _float_dtype(dtype, name)
+        dt = parameter_dtype(dtype, name)
         G, H = _GATES[self.mode], self.hidden_size
         D = 2 if self.bidirectional else 1
         for layer in range(self.num_layers):

@@ -18,15 +18,9 @@ from ..functional import plain as F  # the ops unwrapped: layers get Tensors
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
+from .parameter import parameter_dtype
 
 __all__ = ["RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
-
-
-def _float_dtype(dtype: Any, layer: str) -> np.dtype:
-    dt = np.dtype(np.float32 if dtype is None else dtype)
-    if dt.kind != "f":
-        raise TypeError(f"{layer}: parameters need a floating dtype, got {dt}")
-    return dt
 
 
 class RNNCellBase(Module):
@@ -47,7 +41,7 @@ class RNNCellBase(Module):
         self.input_size = int(input_size)
         self.hidden_size = int(hidden_size)
         self.bias = bool(bias)
-        dt = _float_dtype(dtype, name)
+        dt = parameter_dtype(dtype, name)
         GH = self.gates * self.hidden_size
         self.weight_ih = Parameter(np.empty((GH, self.input_size), dtype=dt))
         self.weight_hh = Parameter(np.empty((GH, self.hidden_size), dtype=dt))
