@@ -63,7 +63,7 @@ def _from3(a3: np.ndarray, channels_last: bool, shape: tuple[int, ...]) -> np.nd
     return a3.reshape(shape)
 
 
-def _channels_last(x: np.ndarray) -> bool:
+def _channels_last_contiguous(x: np.ndarray) -> bool:
     """True when ``x`` (N, C, *) lies in channels-last memory (e.g. NHWC under an NCHW shape)."""
     if x.ndim < 3 or x.flags.c_contiguous:
         return False
@@ -149,7 +149,7 @@ def batch_norm(
                                              momentum, eps)  # fmt: skip
         return make_result(out, parents, backward, op)
 
-    cl = _channels_last(x)
+    cl = _channels_last_contiguous(x)
     x3 = _to3(x, cl)
     col = (1, c, 1)
 

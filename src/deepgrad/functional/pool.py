@@ -107,7 +107,7 @@ class _Windows:
             return x
         n, c, h, w = x.shape
         hp, wp = h + self.ph + self.pb, w + self.pw + self.pr
-        if _channels_last(x):
+        if _channels_innermost(x):
             buf = np.empty((n, hp, wp, c), dtype=x.dtype).transpose(0, 3, 1, 2)
         else:
             buf = np.empty((n, c, hp, wp), dtype=x.dtype)
@@ -133,7 +133,9 @@ class _Windows:
         return self.sh >= self.dh * (self.kh - 1) + 1 and self.sw >= self.dw * (self.kw - 1) + 1
 
 
-def _channels_last(x: np.ndarray) -> bool:
+def _channels_innermost(x: np.ndarray) -> bool:
+    """True when a 4-D array's channel axis has the smallest stride (NHWC-like memory, not
+    necessarily contiguous): the pooling then runs on the channels-last view."""
     s = x.strides
     return x.ndim == 4 and s[1] < s[3] and s[1] < s[2]
 
