@@ -25,7 +25,7 @@ __all__ = ["TASKS", "get_task", "Result", "TaskError", "param", "run_task", "loa
 _MODULES = {
     "mnist": "mnist",
     "optlab": "optlab",
-    "autoencoder": "autoencoder",
+    "autoencoder": "autoencoder", "gan": "gan",
 }
 
 
