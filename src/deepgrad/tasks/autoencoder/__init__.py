@@ -98,6 +98,11 @@ def _data(cfg: Config):
     return s
 
 
+def test_images(cfg: Config) -> np.ndarray:
+    """The test images a run with ``cfg`` evaluated on (``deepgrad morph 3 17`` indexes them)."""
+    return _data(cfg).x_test
+
+
 def run(cfg: Config, out: Path, resume: bool = False) -> Result:
     """Train the four autoencoders, evaluate, retrieve, morph; write weights and pictures."""
     data = _data(cfg)
@@ -168,8 +173,7 @@ def run(cfg: Config, out: Path, resume: bool = False) -> Result:
     # 4. pictures
     n_show = min(10, len(xte))
     show = slice(0, n_show)
-    art = {"reconstructions": "reconstructions.png", "retrieval": "retrieval.png",
-           "morph": "morph.png"}
+    art = {"reconstructions": "reconstructions.png", "retrieval": "retrieval.png"}
     pictures.reconstructions(out / art["reconstructions"], [
         ("original", xte[show]), ("pca", recon["pca"][show]), ("dense", recon["dense"][show]),
         ("conv", recon["conv"][show]), ("noisy", xte_noisy[show]),
@@ -178,7 +182,9 @@ def run(cfg: Config, out: Path, resume: bool = False) -> Result:
     pictures.retrieval(out / art["retrieval"], xte[q], xtr, [nn_conv[q], nn_pixels[q]])
     conv = trained["conv"]
     pairs = [(xte[a], xte[b]) for a, b in pictures.pick_pairs(yte, 5) if max(a, b) < len(xte)]
-    pictures.morph_strips(out / art["morph"], pairs, lambda a, b: _morph(conv, a, b, 9))
+    if pairs:  # (a test set of one image has none)
+        art["morph"] = "morph.png"
+        pictures.morph_strips(out / art["morph"], pairs, lambda a, b: _morph(conv, a, b, 9))
     if cfg.faces:
         metrics.update(_faces(cfg, out))
         art["faces morph"] = "morph_faces.png"
