@@ -21,12 +21,15 @@ import sys
 from collections.abc import Callable
 
 from .data import add_data
+from .morph import add_morph
+from .sample import add_sample
 from .tasks import add_task_commands
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 # ----------------------------------------------------------------------------- the table
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_data, add_task_commands]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_data, add_task_commands,
+                                                                add_sample, add_morph]
 
 
 def build_parser() -> argparse.ArgumentParser:

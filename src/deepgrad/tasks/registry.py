@@ -12,6 +12,8 @@ __all__ = ["TASKS", "get_task"]
 _MODULES = {
     "mnist": "mnist",
     "optlab": "optlab",
+    "autoencoder": "autoencoder",
+    "gan": "gan",
 }
 
 
