@@ -116,14 +116,17 @@ def train_gan(g: Any, d: Any, x: np.ndarray, *, name: str, out: Path, latent_siz
             opt_d.zero_grad()
             fake = g(z)
             d_loss = bce(d(real), ones[b]) + bce(d(fake.detach()), zeros[b])
-            d_loss.backward()
-            opt_d.step()
-            opt_g.zero_grad()
-            g_loss = bce(d(fake), ones[b])
-            g_loss.backward()
-            opt_g.step()
-            dl, gl = float(d_loss.data), float(g_loss.data)
-            if not (math.isfinite(dl) and math.isfinite(gl)) or not _finite(g):
+            dl, gl = float(d_loss.data), math.nan
+            if math.isfinite(dl):  # a NaN loss is never stepped on
+                d_loss.backward()
+                opt_d.step()
+                opt_g.zero_grad()
+                g_loss = bce(d(fake), ones[b])
+                gl = float(g_loss.data)
+                if math.isfinite(gl):
+                    g_loss.backward()
+                    opt_g.step()
+            if not (math.isfinite(dl) and math.isfinite(gl) and _finite(g) and _finite(d)):
                 kept = (f"the last good checkpoint, after epoch {epoch}, is kept in {path}"
                         if path.exists() else "no epoch had finished, so there is no checkpoint")
                 raise GANDiverged(
