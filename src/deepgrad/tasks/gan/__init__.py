@@ -51,7 +51,7 @@ class Config:
     latent_size: int = param(100, "length of the generator's noise vector z")
     lr: float = param(2e-4, "Adam's learning rate for both networks")
     beta1: float = param(0.5, "Adam's beta1 for both networks")
-    baseline: bool = param(True, "also train the dense GAN for the DCGAN's training time")
+    baseline: bool = param(True, "also train the dense GAN for the DCGAN's CPU time")
     classifier_epochs: int = param(3, "epochs of the judging CNN classifier")
     samples: int = param(10000, "generated images the metrics are computed on")
     limit: int | None = param(None, "train on the first N training images only")
