@@ -1,0 +1,106 @@
+"""The pretrained networks the transfer task starts from, each cut into a frozen prefix and blocks.
+
+A :class:`Backbone` is the network without its classifier, as the notes draw it for "learning new
+tasks with pre-trained CNNs": a ``prefix`` that is never trained, then ``blocks`` (the last ``k``
+of which may be fine-tuned), ending in a feature vector of ``feature_size``. The new task puts its
+own linear head after it. ``preprocess`` turns the target task's uint8 images into what the
+network was trained on.
+
+- ``mnist``: the week-3 MNIST CNN (:func:`deepgrad.models.mnist_cnn`), pretrained here on MNIST's
+  60,000 digits; blocks: conv block 1, conv block 2, the dense layer of 128.
+- ``imagenet``: EfficientNet-Lite0 with its real ImageNet-1k weights (when
+  :func:`deepgrad.models.efficientnet_lite0` is available); grey images are upsampled to
+  ``image_size`` and replicated to 3 channels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ... import models, nn
+from ...tensor import Tensor, no_grad
+from ..contract import TaskError
+
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+
+
+@dataclass
+class Backbone:
+    """A feature extractor cut for transfer: ``prefix`` (frozen), then ``blocks``."""
+
+    name: str
+    prefix: nn.Module
+    blocks: list[nn.Module]
+    feature_size: int
+    preprocess: Callable[[np.ndarray], np.ndarray]
+
+    def modules(self) -> list[nn.Module]:
+        return [self.prefix, *self.blocks]
+
+    def network(self, head: nn.Module) -> nn.Sequential:
+        """The whole classifier: prefix, blocks and ``head`` in one Sequential."""
+        return nn.Sequential(self.prefix, *self.blocks, head)
+
+
+def _mnist_preprocess(images: np.ndarray) -> np.ndarray:
+    x = np.asarray(images)
+    if x.ndim != 3 or x.shape[1:] != (28, 28):
+        raise TaskError(f"transfer: the mnist backbone takes N x 28 x 28 grey images, got "
+                        f"shape {x.shape}")
+    x = (x.astype(np.float32) / np.float32(255.0) - np.float32(MNIST_MEAN)) / np.float32(MNIST_STD)
+    return x[:, None]
+
+
+def mnist_backbone(cnn: nn.Sequential | None = None) -> Backbone:
+    """The week-3 MNIST CNN as a backbone (``cnn``: a :func:`models.mnist_cnn`, else a new one).
+
+    Its layers 0-3 and 4-7 are the two conv blocks, 8-11 flatten, dropout, the dense 128 and its
+    ReLU; the 10-way classifier (12-13) is left out."""
+    cnn = cnn if cnn is not None else models.mnist_cnn()
+    layers = list(cnn)
+    blocks = [nn.Sequential(*layers[0:4]), nn.Sequential(*layers[4:8]),
+              nn.Sequential(*layers[8:12])]
+    return Backbone("mnist", nn.Identity(), blocks, 128, _mnist_preprocess)
+
+
+def _resize_batch(x: np.ndarray, size: int) -> np.ndarray:
+    """N x C x h x w float32 -> N x C x size x size, bilinear (deepgrad's interpolate)."""
+    from ...functional import interpolate
+
+    with no_grad():
+        return np.asarray(interpolate(Tensor(x), size=(size, size), mode="bilinear",
+                                      align_corners=False).data, dtype=np.float32)
+
+
+def imagenet_backbone(image_size: int, pretrained: bool = True) -> Backbone:
+    """EfficientNet-Lite0 (ImageNet-1k weights when ``pretrained``) as a backbone."""
+    factory = getattr(models, "efficientnet_lite0", None)
+    if factory is None:
+        raise TaskError("transfer: source 'imagenet' needs deepgrad.models.efficientnet_lite0, "
+                        "which this version does not have; use --source mnist")
+    net: Any = factory(pretrained=pretrained)
+    parts = net.transfer_parts()  # (prefix, blocks, feature_size, mean, std)
+    prefix, blocks, feature_size, mean, std = parts
+    mean = np.asarray(mean, np.float32).reshape(1, 3, 1, 1)
+    std = np.asarray(std, np.float32).reshape(1, 3, 1, 1)
+
+    def preprocess(images: np.ndarray) -> np.ndarray:
+        x = np.asarray(images)
+        if x.ndim == 3:  # grey N x H x W -> 3 equal channels
+            x = np.repeat(x[:, None], 3, axis=1)
+        elif x.ndim == 4 and x.shape[-1] == 3:
+            x = x.transpose(0, 3, 1, 2)
+        else:
+            raise TaskError(f"transfer: the imagenet backbone takes N x H x W grey or "
+                            f"N x H x W x 3 colour images, got shape {x.shape}")
+        x = x.astype(np.float32) / np.float32(255.0)
+        out = np.empty((len(x), 3, image_size, image_size), np.float32)
+        for i in range(0, len(x), 256):  # bounded memory
+            out[i:i + 256] = _resize_batch(np.ascontiguousarray(x[i:i + 256]), image_size)
+        return (out - mean) / std
+
+    return Backbone("imagenet", prefix, list(blocks), int(feature_size), preprocess)
