@@ -184,6 +184,10 @@ class DigitClassifier:
     def predict(self, images: Any) -> np.ndarray:
         return self.predict_proba(images).argmax(axis=1)
 
+    def inputs(self, images: Any) -> np.ndarray:
+        """What ``model`` takes for uint8 N x 28 x 28 ``images`` (for ``deepgrad.visualize``)."""
+        return preprocess(np.asarray(images, dtype=np.float32).reshape(-1, 28, 28), self.kind)
+
 
 def load(out: Path) -> DigitClassifier:
     """The classifier a finished run trained (its weights.npz)."""

@@ -11,8 +11,9 @@ Each returns NumPy arrays; ``save=`` writes a PNG (a grid, or a heat map over th
 is given as a module of the model or by its dotted name in ``model.named_modules()``.
 """
 
-from .cam import grad_cam, saliency
+from .cam import grad_cam, overlay, saliency
 from .inside import feature_maps, filters, find_layer
 from .stimulus import maximal_stimulus
 
-__all__ = ["filters", "feature_maps", "saliency", "grad_cam", "maximal_stimulus", "find_layer"]
+__all__ = ["filters", "feature_maps", "saliency", "grad_cam", "maximal_stimulus", "find_layer",
+           "overlay"]

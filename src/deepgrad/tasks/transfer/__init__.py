@@ -305,6 +305,14 @@ class TransferClassifier:
     def predict(self, images: Any) -> np.ndarray:
         return self.predict_proba(images).argmax(axis=1)
 
+    @property
+    def model(self) -> nn.Sequential:
+        return self.network
+
+    def inputs(self, images: Any) -> np.ndarray:
+        """What ``model`` takes for the target's uint8 ``images``."""
+        return self.backbone.preprocess(np.asarray(images))
+
 
 def load(out: Path) -> TransferClassifier:
     """The fine-tuned classifier a finished run saved (``weights.npz``)."""
