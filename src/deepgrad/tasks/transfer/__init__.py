@@ -189,10 +189,10 @@ def run(cfg: Config, out: Path, resume: bool = False) -> Result:
     # frozen passes, once: features of the labelled images and the test images, at two cuts
     frozen_all, frozen_cut = pre.modules(), pre.modules()[:len(pre.modules()) - k]
     rows = subset.reshape(-1)  # image i of every class, for i = 0, 1, ...
-    feat_tr = run_frozen(frozen_all, xtr[rows], pre.preprocess)
-    feat_te = run_frozen(frozen_all, xte, pre.preprocess)
     cut_tr = run_frozen(frozen_cut, xtr[rows], pre.preprocess)
     cut_te = run_frozen(frozen_cut, xte, pre.preprocess)
+    feat_tr = run_frozen(frozen_all[len(frozen_cut):], cut_tr)  # the rest of the way
+    feat_te = run_frozen(frozen_all[len(frozen_cut):], cut_te)
     y_rows = ytr[rows]
     scratch_tr = pre.preprocess(xtr[rows])
     scratch_te = pre.preprocess(xte)

@@ -77,16 +77,22 @@ def _resize_batch(x: np.ndarray, size: int) -> np.ndarray:
 
 
 def imagenet_backbone(image_size: int, pretrained: bool = True) -> Backbone:
-    """EfficientNet-Lite0 (ImageNet-1k weights when ``pretrained``) as a backbone."""
+    """EfficientNet-Lite0 (ImageNet-1k weights when ``pretrained``) as a backbone: prefix = the
+    stem (conv, batch norm, ReLU6); blocks = the 16 MBConv blocks, then the head (1x1 conv to
+    1,280 channels, batch norm, ReLU6, global average pooling). Images are scaled as the
+    weights were trained: ``(pixel - 127) / 128`` on 0-255 pixels."""
     factory = getattr(models, "efficientnet_lite0", None)
     if factory is None:
         raise TaskError("transfer: source 'imagenet' needs deepgrad.models.efficientnet_lite0, "
                         "which this version does not have; use --source mnist")
+    if image_size < 32:
+        raise TaskError(f"transfer: image_size must be at least 32 for EfficientNet-Lite0 "
+                        f"(it divides by 32), got {image_size}")
     net: Any = factory(pretrained=pretrained)
-    parts = net.transfer_parts()  # (prefix, blocks, feature_size, mean, std)
-    prefix, blocks, feature_size, mean, std = parts
-    mean = np.asarray(mean, np.float32).reshape(1, 3, 1, 1)
-    std = np.asarray(std, np.float32).reshape(1, 3, 1, 1)
+    prefix = nn.Sequential(net._conv_stem, net._bn0, nn.ReLU6())
+    head = nn.Sequential(net._conv_head, net._bn1, nn.ReLU6(), nn.AdaptiveAvgPool2d(1),
+                         nn.Flatten())
+    blocks = [*net._blocks, head]
 
     def preprocess(images: np.ndarray) -> np.ndarray:
         x = np.asarray(images)
@@ -97,10 +103,9 @@ def imagenet_backbone(image_size: int, pretrained: bool = True) -> Backbone:
         else:
             raise TaskError(f"transfer: the imagenet backbone takes N x H x W grey or "
                             f"N x H x W x 3 colour images, got shape {x.shape}")
-        x = x.astype(np.float32) / np.float32(255.0)
-        out = np.empty((len(x), 3, image_size, image_size), np.float32)
-        for i in range(0, len(x), 256):  # bounded memory
-            out[i:i + 256] = _resize_batch(np.ascontiguousarray(x[i:i + 256]), image_size)
-        return (out - mean) / std
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        if x.shape[2:] != (image_size, image_size):
+            x = _resize_batch(x, image_size)
+        return (x - np.float32(127.0)) / np.float32(128.0)
 
-    return Backbone("imagenet", prefix, list(blocks), int(feature_size), preprocess)
+    return Backbone("imagenet", prefix, blocks, 1280, preprocess)
