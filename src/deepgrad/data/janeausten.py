@@ -16,13 +16,13 @@ import os
 import shutil
 import struct
 import subprocess
-import sys
 import tempfile
 import warnings
 import zlib
 from pathlib import Path
 
 from .catalog import Dataset, register
+from .sources import child_stream
 from .store import DataError, MissingDataError, copy_verified, dataset_dir, md5_file, say
 
 __all__ = ["AUSTEN_BOOKS", "austen_books", "read_lazyload_db", "obtain_janeausten"]
@@ -117,15 +117,15 @@ def obtain_janeausten() -> None:
         os.chmod(tmp, 0o755)  # apt's sandbox user must be able to write there
         spec = f"{AUSTEN_DEB}={AUSTEN_DEB_VERSION}"
         say(f"running: apt-get download {spec}")
-        proc = subprocess.run(["apt-get", "download", spec], cwd=tmp, stdout=sys.stderr,
-                              stderr=sys.stderr)
+        out = child_stream()
+        proc = subprocess.run(["apt-get", "download", spec], cwd=tmp, stdout=out, stderr=out)
         debs = sorted(Path(tmp).glob("*.deb"))
         if proc.returncode != 0 or not debs:
             raise DataError(f"apt-get download {spec} failed (exit code {proc.returncode}); "
                             "run `apt-get update` first if the package is unknown")
         unpacked = Path(tmp) / "x"
-        proc = subprocess.run(["dpkg", "-x", str(debs[0]), str(unpacked)], stdout=sys.stderr,
-                              stderr=sys.stderr)
+        proc = subprocess.run(["dpkg", "-x", str(debs[0]), str(unpacked)], stdout=out,
+                              stderr=out)
         if proc.returncode != 0:
             raise DataError(f"dpkg -x {debs[0].name} failed (exit code {proc.returncode})")
         for fname, md5 in AUSTEN_FILES.items():
