@@ -179,6 +179,12 @@ class KeyedVectors:
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
-    """v / |v| in v's dtype (the zero vector unchanged), as gensim's ``matutils.unitvec``."""
-    n = float(np.linalg.norm(v))
-    return v if n == 0 else (v * v.dtype.type(1.0 / n)).astype(v.dtype)
+    """v / |v| in v's dtype (the zero vector unchanged), as gensim's ``matutils.unitvec``: in
+    float64, the length by BLAS ``dnrm2`` (SciPy's), then rounded to v's dtype."""
+    x = v.astype(np.float64)
+    try:
+        from scipy.linalg.blas import dnrm2
+        n = float(dnrm2(x)) if x.size else 0.0
+    except ImportError:  # without SciPy: NumPy's norm (may differ in the last bit)
+        n = float(np.linalg.norm(x))
+    return v if n == 0 else (x * (1.0 / n)).astype(v.dtype)

@@ -133,13 +133,21 @@ def _top(x: np.ndarray, k: int) -> np.ndarray:
 
 
 def _unitvec(v: np.ndarray) -> np.ndarray:
-    n = float(np.linalg.norm(v))
-    return v if n == 0 else (v * v.dtype.type(1.0 / n)).astype(v.dtype)
+    """v / |v| in v's dtype (the zero vector unchanged), as gensim's ``matutils.unitvec``: in
+    float64, the length by BLAS ``dnrm2`` (SciPy's), then rounded to v's dtype."""
+    x = v.astype(np.float64)
+    try:
+        from scipy.linalg.blas import dnrm2
+        n = float(dnrm2(x)) if x.size else 0.0
+    except ImportError:  # without SciPy: NumPy's norm (may differ in the last bit)
+        n = float(np.linalg.norm(x))
+    return v if n == 0 else (x * (1.0 / n)).astype(v.dtype)
 
 
 def evaluate_all(kv: KeyedVectors, folder: str | os.PathLike | None = None
-                 ) -> dict[str, float]:
-    """The task's metrics on the three benchmarks (files from the store, or ``folder``)."""
+                 ) -> dict[str, float | None]:
+    """The task's metrics on the three benchmarks (files from the store, or ``folder``);
+    a score is None when no pair or question is in the vocabulary."""
     from pathlib import Path
 
     from ...data.word_benchmarks import benchmark_path, read_analogies, read_word_pairs
@@ -147,9 +155,16 @@ def evaluate_all(kv: KeyedVectors, folder: str | os.PathLike | None = None
     def path(name: str) -> Path:
         return Path(folder) / name if folder is not None else benchmark_path(name)
 
-    ws = evaluate_word_pairs(kv, read_word_pairs(path("wordsim353.tsv")))
-    sl = evaluate_word_pairs(kv, read_word_pairs(path("simlex999.txt")))
+    out: dict[str, float | None] = {}
+    for key, fname in (("wordsim353", "wordsim353.tsv"), ("simlex999", "simlex999.txt")):
+        try:
+            score = evaluate_word_pairs(kv, read_word_pairs(path(fname)))
+            out[f"{key}_spearman"] = score.spearman if np.isfinite(score.spearman) else None
+            out[f"oov_{key}"] = score.oov
+        except ValueError:  # every pair out of the vocabulary: no figure
+            out[f"{key}_spearman"], out[f"oov_{key}"] = None, 100.0
     an = evaluate_word_analogies(kv, read_analogies(path("questions-words.txt")))
-    return {"wordsim353_spearman": ws.spearman, "simlex999_spearman": sl.spearman,
-            "analogy_accuracy": an.accuracy, "oov_wordsim353": ws.oov, "oov_simlex999": sl.oov,
-            "oov_analogy": an.oov, "analogy_questions": an.questions}
+    out["analogy_accuracy"] = an.accuracy if an.questions else None
+    out["oov_analogy"] = an.oov
+    out["analogy_questions"] = an.questions
+    return out
