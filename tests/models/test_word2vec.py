@@ -144,3 +144,15 @@ def test_bad_corpora():
         m.train([["c", "d"]])
     with pytest.raises(RuntimeError, match="build_vocab"):
         Word2Vec().train([["a"]])
+
+
+def test_loss_is_tracked_on_request_and_decreases():
+    rng = np.random.default_rng(2)
+    topics = [[f"a{i}" for i in range(8)], [f"b{i}" for i in range(8)]]
+    sents = [list(rng.choice(topics[k % 2], 10)) for k in range(300)]
+    seen = []
+    m = Word2Vec(vector_size=16, window=3, min_count=1, sg=1, epochs=4, sample=0,
+                 compute_loss=True).build_vocab(sents)
+    m.train(sents, progress=lambda e, s: seen.append(s["loss"]))
+    assert len(seen) == 4 and seen[0] > seen[-1] > 0
+    assert np.isnan(Word2Vec(sents, vector_size=4, min_count=1, epochs=1).stats["loss"])

@@ -199,7 +199,7 @@ class Word2Vec:
                  negative: int = 5, ns_exponent: float = 0.75, sample: float = 1e-3,
                  alpha: float = 0.025, min_alpha: float = 1e-4, epochs: int = 5,
                  seed: int = 1, workers: int = 1, path: str = "fast",
-                 dtype: Any = np.float32) -> None:
+                 compute_loss: bool = False, dtype: Any = np.float32) -> None:
         checks = {"vector_size": vector_size >= 1, "window": window >= 1,
                   "min_count": min_count >= 1, "negative": negative >= 1, "epochs": epochs >= 1,
                   "workers": workers >= 1, "sample": sample >= 0, "alpha": alpha > 0,
@@ -213,6 +213,7 @@ class Word2Vec:
         self.negative, self.ns_exponent, self.sample = negative, ns_exponent, sample
         self.alpha, self.min_alpha, self.epochs, self.seed = alpha, min_alpha, epochs, seed
         self.workers, self.path, self.dtype = workers, path, np.dtype(dtype)
+        self.compute_loss = bool(compute_loss)
         self.wv: KeyedVectors | None = None
         self.stats: dict[str, float] = {}
         if sentences is not None:
@@ -242,8 +243,8 @@ class Word2Vec:
               ) -> dict[str, float]:
         """Train for ``epochs`` passes; returns (and keeps in ``stats``) the figures: words
         (in-vocabulary corpus words x epochs), trained words (after subsampling), seconds,
-        words_per_second, loss (mean per update, fast path). ``progress(epoch, stats)`` is
-        called after each epoch."""
+        words_per_second, loss (mean per update; fast path with ``compute_loss``, else NaN).
+        ``progress(epoch, stats)`` is called after each epoch."""
         if self.wv is None:
             raise RuntimeError("Word2Vec.train: call build_vocab(sentences) first")
         ids, starts = encode(sentences, self.wv.key_to_index)
@@ -268,6 +269,9 @@ class Word2Vec:
                     ) -> dict[str, float]:
         from ._word2vec_kernel import train_epoch
 
+        def mean_loss(total: float, n: float) -> float:
+            return total / max(n, 1.0) if self.compute_loss else float("nan")
+
         shards = _shards(starts, self.workers)
         states = [np.array([s], np.uint64) for s in self._states()[:len(shards)]]
         totals = [float(starts[b] - starts[a]) * self.epochs for a, b in shards]
@@ -281,7 +285,8 @@ class Word2Vec:
                 results[t] = train_epoch(
                     ids, starts[a:b + 1], self.syn0, self.syn1neg, self.cum_table, self.keep,
                     bool(self.sg), self.window, self.negative, bool(self.sample), self.alpha,
-                    self.min_alpha, int(done[t]), int(totals[t]), states[t], with_loss=True)
+                    self.min_alpha, int(done[t]), int(totals[t]), states[t],
+                    with_loss=self.compute_loss)
 
             if len(shards) == 1:
                 work(0)
@@ -297,9 +302,9 @@ class Word2Vec:
             loss += sum(r[1] for r in results)
             updates += sum(r[2] for r in results)
             if progress is not None:
-                progress(epoch, {"trained_words": trained, "loss": loss / max(updates, 1)})
+                progress(epoch, {"trained_words": trained, "loss": mean_loss(loss, updates)})
         return {"words": float(len(ids) * self.epochs), "trained_words": float(trained),
-                "loss": loss / max(updates, 1.0)}
+                "loss": mean_loss(loss, updates)}
 
 
 def _shards(starts: np.ndarray, n: int) -> list[tuple[int, int]]:
