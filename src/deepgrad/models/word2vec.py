@@ -223,13 +223,14 @@ class Word2Vec:
 
     def build_vocab(self, sentences: Iterable[Sequence[str]]) -> Word2Vec:
         """Count the words, keep those seen ``min_count`` times, make the noise and
-        subsampling tables and initialise W ~ U(-0.5/d, 0.5/d), W' = 0 (as word2vec.c)."""
+        subsampling tables and initialise W ~ U(-1/d, 1/d) (gensim 4's range; word2vec.c's
+        is half as wide) and W' = 0."""
         words, counts, self.corpus_words = build_vocab(sentences, self.min_count)
         self.cum_table = noise_table(counts, self.ns_exponent)
         self.keep = keep_thresholds(counts, self.sample)
         rng = np.random.default_rng(self.seed)
         d = self.vector_size
-        self.syn0 = ((rng.random((len(words), d)) - 0.5) / d).astype(self.dtype)
+        self.syn0 = ((rng.random((len(words), d)) * 2.0 - 1.0) / d).astype(self.dtype)
         self.syn1neg = np.zeros((len(words), d), self.dtype)
         self.wv = KeyedVectors(words, self.syn0, counts)
         return self
