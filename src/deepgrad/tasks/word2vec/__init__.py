@@ -53,7 +53,7 @@ class Config:
     path: Literal["fast", "readable"] = param("fast", "the compiled kernel or the readable "
                                                       "autodiff path (slow: tiny corpora)")
     limit: int | None = param(None, "train on the first N sentences only")
-    compute_loss: bool = param(False, "track the mean loss per epoch (~20% slower)")
+    compute_loss: bool = param(False, "track the mean loss per epoch (about a fifth slower)")
     map_words: str = param(MAP_WORDS, "words (space-separated) drawn in map.png")
 
 
