@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3, help="seeds per library (default 3)")
     ap.add_argument("--epochs", type=int, default=SETTING["epochs"])
     ap.add_argument("--limit", type=int, default=None, help="first N sentences only")
+    ap.add_argument("--first-seed", type=int, default=1, help="seeds first-seed.. (default 1)")
     ap.add_argument("--json", default=None, help="also write the runs to this file")
     ap.add_argument("--worker", choices=["gensim", "deepgrad"], help=argparse.SUPPRESS)
     ap.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
@@ -117,9 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     for r in range(args.repeats):
         order = ["gensim", "deepgrad"] if r % 2 == 0 else ["deepgrad", "gensim"]
         for lib in order:
-            res = _run_worker(lib, 1 + r, args.limit, args.epochs)
+            res = _run_worker(lib, args.first_seed + r, args.limit, args.epochs)
             runs[lib].append(res)
-            print(f"  {lib:8s} seed {1 + r}: train {res['seconds']:.1f} s, "
+            print(f"  {lib:8s} seed {args.first_seed + r}: train {res['seconds']:.1f} s, "
                   f"{res['words_per_second']:,.0f} words/s, WS353 "
                   f"{res['wordsim353_spearman']:.4f}, SimLex {res['simlex999_spearman']:.4f}, "
                   f"analogies {res['analogy_accuracy']:.4f}", flush=True)

@@ -7,6 +7,8 @@
 * any other value: the path of a plain-text UTF-8 file, one sentence per non-blank line (as
   gensim's ``LineSentence``), tokenized by ``deepgrad.data.tokenize``.
 
+Underscores (Project Gutenberg's ``_italics_``) separate words in both: ``_more_`` -> ``more``.
+
 Returns ``(sentences, {file: md5})`` so the run records what it read.
 """
 
@@ -43,7 +45,7 @@ def _austen() -> tuple[list[list[str]], dict[str, str]]:
             if line.strip():
                 para.append(line)
             elif para:
-                sents.append(tokenize(" ".join(para)))
+                sents.append(tokenize(" ".join(para).replace("_", " ")))
                 para = []
     return [s for s in sents if s], {f"{FOLDER}/{k}": v for k, v in AUSTEN_FILES.items()}
 
@@ -69,7 +71,7 @@ def read_text_corpus(path: str | Path) -> list[list[str]]:
     except UnicodeDecodeError as e:
         raise TaskError(f"--corpus {path}: not UTF-8 text (byte {e.start}: {e.reason}); "
                         "expected plain text, one sentence per line") from None
-    sents = [t for t in (tokenize(line) for line in text.splitlines()) if t]
+    sents = [t for t in (tokenize(line.replace("_", " ")) for line in text.splitlines()) if t]
     if not sents:
         raise TaskError(f"--corpus {path}: no words in the file ({len(raw)} bytes)")
     return sents
