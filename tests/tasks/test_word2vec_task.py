@@ -95,6 +95,14 @@ def test_plain_text_corpus(tmp_path):
     assert (out / "map.png").is_file()
 
 
+def test_text_corpus_tokens(tmp_path):
+    from deepgrad.tasks.word2vec.corpora import read_text_corpus
+
+    (tmp_path / "t.txt").write_text("It was _very_ Good, Sir!\n\n  \nDon't stop.\n")
+    assert read_text_corpus(tmp_path / "t.txt") == [["it", "was", "very", "good", "sir"],
+                                                    ["don", "t", "stop"]]
+
+
 def test_austen_corpus_slice(tmp_path):
     pytest.importorskip("rdata")
     cfg = Config(corpus="austen", limit=1500, vector_size=10, window=3, epochs=1,
