@@ -25,12 +25,13 @@ from .morph import add_morph
 from .sample import add_sample
 from .tasks import add_task_commands
 from .visualize import add_visualize
+from .word2vec import add_word2vec_verbs
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 # ----------------------------------------------------------------------------- the table
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    add_data, add_task_commands, add_sample, add_morph, add_visualize]
+    add_data, add_task_commands, add_sample, add_morph, add_visualize, add_word2vec_verbs]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,6 +20,7 @@ from .flickr import flickr8k
 from .flowers import flowers102
 from .idx import read_idx, write_idx
 from .images import image_folder, load_image, load_images
+from .janeausten import austen_books
 from .lfw import lfw
 from .loader import ArrayDataset, DataLoader, default_collate, pad_collate, pad_sequences
 from .mnist import FASHION_CLASSES, fashion_mnist, mnist
@@ -31,6 +32,7 @@ from .split import kfold_indices, stratified_split_indices, train_val_split
 from .store import ChecksumError, DataError, MissingDataError, data_dir
 from .text import text_corpus, tokenize
 from .vocab import Vocabulary
+from .word_benchmarks import read_analogies, read_word_pairs
 
 __all__ = [
     "ArrayDataset", "CIFAR10_CLASSES", "ChecksumError", "DataError", "DataLoader", "Dataset",
@@ -41,5 +43,5 @@ __all__ = [
     "obtain", "pad_collate", "pad_sequences", "read_idx", "rle_decode", "rle_encode",
     "sklearn_dataset", "stratified_split_indices", "text_corpus", "tokenize", "train_val_split",
     "write_idx", "compose_scenes", "write_scenes_coco", "Subset", "TensorDataset",
-    "random_split",
+    "random_split", "austen_books", "read_word_pairs", "read_analogies",
 ]

@@ -18,11 +18,22 @@ from .store import DataError, say
 __all__ = ["pip_download", "npm_pack", "dpkg_files", "apt_install", "is_root"]
 
 
+def child_stream() -> object | None:
+    """Where a client's output goes: our stderr, or (when stderr is not a real file, e.g. a
+    task run's log tee) None, i.e. the process's own standard error."""
+    try:
+        sys.stderr.fileno()
+        return sys.stderr
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
 def _run(cmd: list[str], cwd: str | os.PathLike | None = None) -> None:
     say("running: " + " ".join(cmd))
     try:
         # the client's own progress output goes to stderr, where our messages go
-        proc = subprocess.run(cmd, cwd=cwd, stdout=sys.stderr, stderr=sys.stderr)
+        out = child_stream()
+        proc = subprocess.run(cmd, cwd=cwd, stdout=out, stderr=out)
     except FileNotFoundError as e:
         raise DataError(f"cannot run {cmd[0]!r}: {e}") from e
     if proc.returncode != 0:

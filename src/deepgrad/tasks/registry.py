@@ -15,6 +15,7 @@ _MODULES = {
     "autoencoder": "autoencoder",
     "gan": "gan",
     "transfer": "transfer",
+    "word2vec": "word2vec",
 }
 
 
