@@ -4,9 +4,10 @@ realistic weights (He-normal, batch-norm statistics measured on the batch, rando
 and float64 gradients of every parameter and of the input equal torch's in train mode.
 
 Full-size networks run on small images where that still goes through every layer (ResNets at
-64x64, ResNet-34 at 32x32: the stride-32 stem-to-layer4 path ends at 2x2 / 1x1; AlexNet at 96x96: its 11x11/4 stem and
-three pools give 2x2, which AdaptiveAvgPool2d((6, 6)) spreads over overlapping windows). The
-full-size VGGs (138M weights) and the 224x224 runs are in the slow tests.
+64x64, ResNet-34 at 32x32: the stride-32 path from stem to layer4 ends at 2x2 / 1x1; AlexNet
+at 96x96: its 11x11/4 stem and three pools give 2x2, which AdaptiveAvgPool2d((6, 6)) spreads
+over overlapping windows). The full-size VGGs (138M weights), the small-input ResNet-50 and
+the 224x224 runs are in the slow tests.
 """
 
 from __future__ import annotations
