@@ -1,9 +1,9 @@
 """``model.summary(input_shape)``: layers, output shapes, parameter counts, receptive fields.
 
-One forward pass on a dummy input (zeros, batch of 1, eval mode, no graph) with a forward hook
-on every leaf layer records the layers in execution order. For conv stacks it also follows the
-*receptive field* (how many input pixels one output unit sees) and the *jump* (the distance in
-input pixels between neighbouring output units), layer by layer:
+One forward pass on a dummy input (zeros, batch of 1, eval mode) with a forward hook on every
+leaf layer records the layers in execution order. For conv nets it also follows the *receptive
+field* (how many input pixels one output unit sees) and the *jump* (the distance in input
+pixels between neighbouring output units), layer by layer:
 
     k_eff = d (k - 1) + 1                         (a dilated kernel's extent)
     receptive_field_out = receptive_field_in + (k_eff - 1) * jump_in
@@ -11,37 +11,25 @@ input pixels between neighbouring output units), layer by layer:
 
 so two 3x3 convs see 5x5 pixels, a 2x2/2 pool after them 6x6, and a 3x3 conv after that 10x10.
 Transposed convs divide the jump by their stride; global pooling, Flatten and dense layers see
-the whole input ("global").
+the whole input ("global"). Over a graph with branches (ResNet's ``F(x) + x``, Inception's
+concatenated branches) a unit's field is the largest over all paths into it: the trace records
+the autograd graph (no backward is run) and ``receptive_field.RFTracker`` follows it.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, no_grad
+from ..tensor import Tensor, enable_grad
 from .containers import Sequential
 from .module import Module
+from .receptive_field import INPUT, RFTracker
 
 __all__ = ["summary", "Summary", "LayerInfo"]
-
-_GLOBAL_TYPES = (
-    "AdaptiveAvgPool",
-    "AdaptiveMaxPool",
-    "GlobalAvgPool",
-    "GlobalMaxPool",
-    "GlobalAveragePooling",
-    "GlobalMaxPooling",
-    "Flatten",
-    "Linear",
-    "LazyLinear",
-    "Dense",
-)
-
 
 @dataclass
 class LayerInfo:
@@ -146,52 +134,7 @@ def _ntuple(v: Any, n: int) -> tuple[int, ...]:
     return tuple(int(a) for a in v) if isinstance(v, tuple | list) else (int(v),) * n
 
 
-class _RFTracker:
-    """Receptive field and jump along each spatial dim, updated layer by layer."""
-
-    def __init__(self) -> None:
-        self.rf: tuple[float, ...] | None = None
-        self.jump: tuple[float, ...] | None = None
-        self.is_global = False
-        self.seen_spatial = False
-
-    def update(self, m: Module, inputs: tuple, out: Any) -> tuple[Any, Any]:
-        kind = type(m).__name__
-        x = inputs[0] if inputs else None
-        nd = max(getattr(x, "ndim", 2) - 2, 1)
-        if self.is_global:
-            return "global", None
-        if any(kind.startswith(g) for g in _GLOBAL_TYPES) or kind.startswith(
-            ("RNN", "LSTM", "GRU")
-        ):
-            if self.seen_spatial:
-                self.is_global = True
-                return "global", None
-            return None, None
-        kernel = getattr(m, "kernel_size", getattr(m, "pool_size", None))  # PyTorch's / Keras'
-        stride = getattr(m, "stride", getattr(m, "strides", None))
-        if kernel is not None and stride is not None:
-            if self.rf is None:
-                self.rf, self.jump = (1.0,) * nd, (1.0,) * nd
-            self.seen_spatial = True
-            k = _ntuple(kernel, nd)
-            s = _ntuple(stride, nd)
-            d = _ntuple(getattr(m, "dilation", getattr(m, "dilation_rate", 1)), nd)
-            rf, jump = [], []
-            for i in range(nd):
-                k_eff = d[i] * (k[i] - 1) + 1
-                if kind.startswith("MaxUnpool"):
-                    rf.append(self.rf[i])
-                    jump.append(self.jump[i] / s[i])
-                elif getattr(m, "_transposed", False) or "Transpose" in kind:
-                    # each output sees ceil(k_eff / s) consecutive inputs
-                    rf.append(self.rf[i] + (math.ceil(k_eff / s[i]) - 1) * self.jump[i])
-                    jump.append(self.jump[i] / s[i])
-                else:
-                    rf.append(self.rf[i] + (k_eff - 1) * self.jump[i])
-                    jump.append(self.jump[i] * s[i])
-            self.rf, self.jump = tuple(rf), tuple(jump)
-        return self.rf, self.jump
+_RFTracker = RFTracker  # the graph-aware tracker lives in receptive_field.py
 
 
 def _is_leaf(m: Module) -> bool:
@@ -224,6 +167,16 @@ def _known_inputs(model: Module) -> list[Tensor]:
     return xs
 
 
+def _traced(x: Tensor, tracker: RFTracker) -> Tensor:
+    """The dummy input as a recorded (non-leaf) node of field "the input", so every op on it
+    joins the graph and may even work in place."""
+    if x.dtype.kind == "f":
+        with enable_grad():
+            x = Tensor(x.data, requires_grad=True) + 0
+    tracker.set(x, INPUT)
+    return x
+
+
 def summary(
     model: Module,
     input_shape: tuple[int, ...] | None = None,
@@ -253,13 +206,15 @@ def summary(
     else:
         xs = [input_data if isinstance(input_data, Tensor) else Tensor(np.asarray(input_data))]
 
-    tracker = _RFTracker()
+    tracker = RFTracker()
+    xs = [_traced(x, tracker) for x in xs]
     records: list[tuple[str, Module, Any, Any, Any]] = []
     names = {id(m): n for n, m in model.named_modules()}
     handles = []
 
     def hook(m: Module, inputs: tuple, out: Any) -> None:
-        rf, jump = tracker.update(m, inputs, out)
+        f = tracker.update(m, inputs, out)
+        rf, jump = ("global", None) if f.is_global else (f.rf, f.jump)
         records.append((names.get(id(m), "?"), m, _shapes(out, batch_none), rf, jump))
 
     for m in model.modules():
@@ -268,7 +223,7 @@ def summary(
     was = model.training
     model.eval()
     try:
-        with no_grad():
+        with enable_grad():  # the graph is how the tracker sees branches and merges
             model(*xs)
     finally:
         model.train(was)
