@@ -30,6 +30,7 @@ from .sklearn_sets import sklearn_dataset
 from .split import kfold_indices, stratified_split_indices, train_val_split
 from .store import ChecksumError, DataError, MissingDataError, data_dir
 from .text import text_corpus, tokenize
+from .torch_checkpoint import CheckpointError, load_torch_checkpoint, load_torch_state_dict
 from .vocab import Vocabulary
 
 __all__ = [
@@ -41,5 +42,5 @@ __all__ = [
     "obtain", "pad_collate", "pad_sequences", "read_idx", "rle_decode", "rle_encode",
     "sklearn_dataset", "stratified_split_indices", "text_corpus", "tokenize", "train_val_split",
     "write_idx", "compose_scenes", "write_scenes_coco", "Subset", "TensorDataset",
-    "random_split",
+    "random_split", "CheckpointError", "load_torch_checkpoint", "load_torch_state_dict",
 ]
