@@ -30,7 +30,8 @@ def path(request, monkeypatch):
         if not _jit.enabled():
             pytest.skip("numba not available")
         threaded = request.param.endswith("threaded")
-        monkeypatch.setattr(DK, "PARALLEL_MIN", 0 if threaded else 1 << 40)
+        monkeypatch.setattr(DK, "PARALLEL", threaded)
+        monkeypatch.setattr(DK, "PARALLEL_MIN", 0)
     return request.param
 
 

@@ -33,7 +33,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import _conv_taps as T
-from ._gemm import HAVE_CBLAS, gemm
+from ._gemm import HAVE_CBLAS, gemm, one_thread_if_small
 
 __all__ = [
     "ConvGeometry",
@@ -279,15 +279,16 @@ def forward(xq: np.ndarray, wp: np.ndarray, b: np.ndarray | None, g: ConvGeometr
     if g.fast:
         return T.forward(xq, wp, b, g)
     cols = _im2col(xq, g)
-    if g.groups == 1 and b is not None and HAVE_CBLAS:
-        out = np.empty((cols.shape[0], g.o), dtype=cols.dtype)
-        out[:] = b  # the bias as the GEMM's starting value: no extra pass over the output
-        gemm(cols[:, 0], wp[0], out, beta=1.0)
-        b = None
-    elif g.groups == 1:
-        out = cols[:, 0] @ wp[0]
-    else:
-        out = np.matmul(cols.transpose(1, 0, 2), wp).transpose(1, 0, 2).reshape(-1, g.o)
+    with one_thread_if_small(2.0 * cols.size * g.og):  # small maps (batch-1 inference)
+        if g.groups == 1 and b is not None and HAVE_CBLAS:
+            out = np.empty((cols.shape[0], g.o), dtype=cols.dtype)
+            out[:] = b  # the bias as the GEMM's starting value: no extra pass over the output
+            gemm(cols[:, 0], wp[0], out, beta=1.0)
+            b = None
+        elif g.groups == 1:
+            out = cols[:, 0] @ wp[0]
+        else:
+            out = np.matmul(cols.transpose(1, 0, 2), wp).transpose(1, 0, 2).reshape(-1, g.o)
     if b is not None:
         out += b
     return out.reshape(g.n, g.ho, g.wo, g.o).transpose(0, 3, 1, 2)

@@ -19,11 +19,16 @@ import numpy as np
 
 from .._jit import jit
 
-__all__ = ["forward", "input_grad", "weight_grad", "BLOCKS", "PARALLEL_MIN"]
+__all__ = ["forward", "input_grad", "weight_grad", "BLOCKS", "PARALLEL", "PARALLEL_MIN"]
 
 # partial sums of the weight gradient (merged in the array's dtype; few enough to be cheap)
 BLOCKS = 8
-# fewest output elements for the threaded kernels (a batch-1 7x7 map is not worth waking them)
+# Threads. The threaded kernels (prange over output rows) lost everywhere measured here (2
+# cores, load average ~17 from other jobs): batch 1, 96 channels 112x112 -> 56x56, 3x3: 0.27 ms
+# serial, 24 ms threaded (a descheduled worker costs a time slice); batch 16, 144 channels
+# 56x56 3x3: 12.9 ms serial, 27.9 ms threaded. Off; PARALLEL_MIN is the fewest output elements
+# they take when switched on (tests switch them on to check them).
+PARALLEL = False
 PARALLEL_MIN = 1 << 15
 
 prange = range  # numba.prange once the first kernel runs (importing this needs no numba)
@@ -135,7 +140,7 @@ _WEIGHT_GRAD = _twice(_dw_weight_grad)
 
 def _pick(pair, size: int):
     _ready()
-    return pair[1] if size >= PARALLEL_MIN else pair[0]
+    return pair[1] if PARALLEL and size >= PARALLEL_MIN else pair[0]
 
 
 def forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, ho: int, wo: int,
@@ -157,7 +162,7 @@ def input_grad(d: np.ndarray, w: np.ndarray, h: int, wd: int, stride: tuple[int,
 def weight_grad(x: np.ndarray, d: np.ndarray, kh: int, kw: int, stride: tuple[int, int],
                 pads: tuple[int, int]) -> np.ndarray:
     """x (n, h, w, c), delta (n, ho, wo, c) -> dC/dw (kh, kw, c)."""
-    par = d.size >= PARALLEL_MIN
+    par = PARALLEL and d.size >= PARALLEL_MIN
     nb = min(BLOCKS, d.shape[0] * d.shape[1]) if par else 1
     part = np.zeros((nb, kh, kw, x.shape[3]), dtype=x.dtype)
     _pick(_WEIGHT_GRAD, d.size)(x, d, part, stride[0], stride[1], pads[0], pads[1])
