@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .torch_checkpoint import CheckpointError
+from .store import CheckpointError
 
 __all__ = ["load_safetensors", "load_npz", "is_safetensors", "SAFETENSORS_DTYPES"]
 

@@ -49,17 +49,13 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from .store import DataError
+from .store import CheckpointError
 
 __all__ = ["load_torch_state_dict", "load_torch_checkpoint", "CheckpointError",
            "STORAGE_DTYPES", "LEGACY_MAGIC"]
 
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 LEGACY_PROTOCOL = 1001
-
-
-class CheckpointError(DataError):
-    """A checkpoint is unreadable: refused global, wrong format, truncated, corrupt."""
 
 
 # torch storage class -> NumPy dtype ("bfloat16" has no NumPy type: widened to float32)
