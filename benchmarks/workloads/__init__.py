@@ -8,12 +8,13 @@ description says otherwise). Imports happen inside, so a worker only loads its o
 from __future__ import annotations
 
 from .base import Workload
+from .efficientnet import EFFNET_WORKLOADS
 from .generative import GENERATIVE_WORKLOADS
 from .models import MODEL_WORKLOADS
 from .ops import OP_WORKLOADS
 from .zoo import ZOO_WORKLOADS
 
 WORKLOADS: dict[str, Workload] = {w.name: w for w in OP_WORKLOADS + MODEL_WORKLOADS
-                                 + GENERATIVE_WORKLOADS + ZOO_WORKLOADS}
+                                 + GENERATIVE_WORKLOADS + ZOO_WORKLOADS + EFFNET_WORKLOADS}
 
 __all__ = ["WORKLOADS", "Workload"]

@@ -79,6 +79,10 @@ _LAZY = ("data", "linear", "models", "tasks")  # need SciPy/Pillow/...: imported
 
 
 def __getattr__(name: str):
+    if name == "load_torch_state_dict":  # a PyTorch/safetensors/npz file -> name -> ndarray
+        from .data.torch_checkpoint import load_torch_state_dict
+
+        return load_torch_state_dict
     if name in _LAZY:
         import importlib
 

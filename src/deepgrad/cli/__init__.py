@@ -20,6 +20,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from .classify import add_classify
 from .data import add_data
 from .morph import add_morph
 from .sample import add_sample
@@ -31,7 +32,8 @@ __all__ = ["main", "build_parser", "COMMANDS"]
 
 # ----------------------------------------------------------------------------- the table
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    add_data, add_task_commands, add_sample, add_morph, add_visualize, add_word2vec_verbs]
+    add_data, add_task_commands, add_sample, add_morph, add_visualize, add_word2vec_verbs,
+    add_classify]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,6 +16,7 @@ from .catalog import Dataset, datasets, get_dataset, obtain
 from .cifar import CIFAR10_CLASSES, cifar10, cifar100
 from .coco import coco_captions, coco_instances, rle_decode, rle_encode
 from .dataset import Subset, TensorDataset, random_split
+from .efficientnet_weights import imagenet_class_names
 from .flickr import flickr8k
 from .flowers import flowers102
 from .idx import read_idx, write_idx
@@ -31,6 +32,7 @@ from .sklearn_sets import sklearn_dataset
 from .split import kfold_indices, stratified_split_indices, train_val_split
 from .store import ChecksumError, DataError, MissingDataError, data_dir
 from .text import text_corpus, tokenize
+from .torch_checkpoint import CheckpointError, load_torch_checkpoint, load_torch_state_dict
 from .vocab import Vocabulary
 from .word_benchmarks import read_analogies, read_word_pairs
 
@@ -44,4 +46,6 @@ __all__ = [
     "sklearn_dataset", "stratified_split_indices", "text_corpus", "tokenize", "train_val_split",
     "write_idx", "compose_scenes", "write_scenes_coco", "Subset", "TensorDataset",
     "random_split", "austen_books", "read_word_pairs", "read_analogies",
+    "CheckpointError", "load_torch_checkpoint", "load_torch_state_dict",
+    "imagenet_class_names",
 ]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .store import DataError, say
 
-__all__ = ["pip_download", "npm_pack", "dpkg_files", "apt_install", "is_root"]
+__all__ = ["pip_download", "npm_pack", "dpkg_files", "apt_install", "apt_download", "is_root"]
 
 
 def child_stream() -> object | None:
@@ -100,3 +100,22 @@ def apt_install(package: str) -> None:
                           stderr=sys.stderr, env=env)
     if proc.returncode != 0:
         raise DataError(f"apt-get install -y {package} failed (exit code {proc.returncode})")
+
+
+def apt_download(package: str, dest: str | os.PathLike) -> Path:
+    """``apt-get download PACKAGE`` into ``dest`` (the .deb only, nothing installed); as root,
+    ``apt-get update`` once and retry when the package lists are missing or stale."""
+    if shutil.which("apt-get") is None:
+        raise DataError(f"apt-get not found: cannot fetch the Debian package {package!r}")
+    dest = Path(dest)
+    try:
+        _run(["apt-get", "download", package], cwd=dest)
+    except DataError:
+        if not is_root():
+            raise
+        _run(["apt-get", "update"])
+        _run(["apt-get", "download", package], cwd=dest)
+    hits = sorted(dest.glob(f"{package}_*.deb"))
+    if not hits:
+        raise DataError(f"apt-get download {package}: no .deb appeared in {dest}")
+    return hits[0]

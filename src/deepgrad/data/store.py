@@ -28,6 +28,7 @@ __all__ = [
     "DataError",
     "MissingDataError",
     "ChecksumError",
+    "CheckpointError",
     "data_dir",
     "dataset_dir",
     "atomic_write",
@@ -53,6 +54,10 @@ class MissingDataError(DataError, FileNotFoundError):
 
 class ChecksumError(DataError):
     """A file's MD5 is not the canonical one."""
+
+
+class CheckpointError(DataError):
+    """A weights file is unreadable: refused pickle global, wrong format, truncated, corrupt."""
 
 
 def data_dir() -> Path:

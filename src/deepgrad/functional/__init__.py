@@ -57,6 +57,7 @@ from .reduce import (  # noqa: F401
     sum,
     var,
 )
+from .relu6 import hardtanh, relu6  # noqa: F401
 from .rnn import *  # noqa: F401,F403
 from .shape import (  # noqa: F401
     cat,

@@ -33,7 +33,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import _conv_taps as T
-from ._gemm import HAVE_CBLAS, gemm
+from ._gemm import HAVE_CBLAS, gemm, one_thread_if_small
 
 __all__ = [
     "ConvGeometry",
@@ -279,15 +279,16 @@ def forward(xq: np.ndarray, wp: np.ndarray, b: np.ndarray | None, g: ConvGeometr
     if g.fast:
         return T.forward(xq, wp, b, g)
     cols = _im2col(xq, g)
-    if g.groups == 1 and b is not None and HAVE_CBLAS:
-        out = np.empty((cols.shape[0], g.o), dtype=cols.dtype)
-        out[:] = b  # the bias as the GEMM's starting value: no extra pass over the output
-        gemm(cols[:, 0], wp[0], out, beta=1.0)
-        b = None
-    elif g.groups == 1:
-        out = cols[:, 0] @ wp[0]
-    else:
-        out = np.matmul(cols.transpose(1, 0, 2), wp).transpose(1, 0, 2).reshape(-1, g.o)
+    with one_thread_if_small(2.0 * cols.size * g.og):  # small maps (batch-1 inference)
+        if g.groups == 1 and b is not None and HAVE_CBLAS:
+            out = np.empty((cols.shape[0], g.o), dtype=cols.dtype)
+            out[:] = b  # the bias as the GEMM's starting value: no extra pass over the output
+            gemm(cols[:, 0], wp[0], out, beta=1.0)
+            b = None
+        elif g.groups == 1:
+            out = cols[:, 0] @ wp[0]
+        else:
+            out = np.matmul(cols.transpose(1, 0, 2), wp).transpose(1, 0, 2).reshape(-1, g.o)
     if b is not None:
         out += b
     return out.reshape(g.n, g.ho, g.wo, g.o).transpose(0, 3, 1, 2)
@@ -303,11 +304,12 @@ def input_grad(dp: np.ndarray, wp: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """
     if g.fast:
         return T.input_grad(dp, wp, g)
-    if g.groups == 1:
-        dcols = dp @ wp[0].T
-    else:
-        dgrp = dp.reshape(-1, g.groups, g.og).transpose(1, 0, 2)
-        dcols = np.matmul(dgrp, wp.transpose(0, 2, 1)).transpose(1, 0, 2)
+    with one_thread_if_small(2.0 * dp.shape[0] * g.og * wp.shape[1] * g.groups):
+        if g.groups == 1:
+            dcols = dp @ wp[0].T
+        else:
+            dgrp = dp.reshape(-1, g.groups, g.og).transpose(1, 0, 2)
+            dcols = np.matmul(dgrp, wp.transpose(0, 2, 1)).transpose(1, 0, 2)
     dcols = dcols.reshape(g.n, g.ho, g.wo, g.groups, g.kh, g.kw, g.cg)
     dxq = np.zeros((g.rows, g.c), dtype=dp.dtype)
     isz = dxq.itemsize
@@ -342,11 +344,13 @@ def weight_bias_grad(
 
 def _weight_grad(xq: np.ndarray, dp: np.ndarray, g: ConvGeometry) -> np.ndarray:
     cols = _im2col(xq, g)
-    if g.groups == 1:
-        gw = _long_inner_product(dp, cols[:, 0]).reshape(1, g.og, g.kh, g.kw, g.cg)
-    else:
-        dgrp = dp.reshape(-1, g.groups, g.og).transpose(1, 2, 0)  # (groups, og, rows)
-        gw = np.matmul(dgrp, cols.transpose(1, 0, 2)).reshape(g.groups, g.og, g.kh, g.kw, g.cg)
+    with one_thread_if_small(2.0 * cols.size * g.og):
+        if g.groups == 1:
+            gw = _long_inner_product(dp, cols[:, 0]).reshape(1, g.og, g.kh, g.kw, g.cg)
+        else:
+            dgrp = dp.reshape(-1, g.groups, g.og).transpose(1, 2, 0)  # (groups, og, rows)
+            gw = np.matmul(dgrp, cols.transpose(1, 0, 2)).reshape(g.groups, g.og, g.kh, g.kw,
+                                                                  g.cg)
     return np.ascontiguousarray(gw.transpose(0, 1, 4, 2, 3)).reshape(g.o, g.cg, g.kh, g.kw)
 
 

@@ -13,9 +13,10 @@ and :data:`HAVE_CBLAS` is False so callers can prefer an algorithm that suits pl
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -29,6 +30,7 @@ from .._blas import (  # noqa: F401  (HAVE_CBLAS, blas_info: re-exported for the
     HAVE_CBLAS,
     WORKER_PREFIX,
     _call,
+    _only_our_threads,
     blas_info,
     blas_threads,
     quiet_blas,
@@ -36,6 +38,8 @@ from .._blas import (  # noqa: F401  (HAVE_CBLAS, blas_info: re-exported for the
 
 __all__ = [
     "gemm",
+    "one_thread_if_small",
+    "SMALL_GEMM_FLOPS",
     "Buffer",
     "gemm_blocks",
     "HAVE_CBLAS",
@@ -231,3 +235,28 @@ def split_rows(fn: Callable[[int, int], Any], total: int) -> list[Any]:
         _BLAS.cpu_number.value = before
 
 
+
+
+# Below this many FLOPs one GEMM runs on one BLAS thread (see one_thread_if_small). Measured
+# here (2 cores, load average ~17 from other jobs): 196x240 @ 240x80 took 24 ms min on
+# OpenBLAS's 2 threads and 0.09 ms on 1; 49x320 @ 320x1280 (40 MFLOP) 51 ms against 0.55 ms.
+# On an idle machine a second thread saves at most ~half of ~0.5 ms at this size.
+SMALL_GEMM_FLOPS = 1 << 26
+
+
+@contextlib.contextmanager
+def one_thread_if_small(flops: float) -> Iterator[None]:
+    """Within the block, BLAS calls run single-threaded when ``flops`` is below
+    :data:`SMALL_GEMM_FLOPS`: waking OpenBLAS's workers for a small product (batch-1 layers)
+    costs more than the product, and on a busy machine a descheduled worker costs a whole
+    time slice. Only when safe (no other Python thread could be in BLAS); otherwise a no-op."""
+    if (flops >= SMALL_GEMM_FLOPS or _BLAS is None or _BLAS.cpu_number is None
+            or not _only_our_threads()):
+        yield
+        return
+    before = _BLAS.cpu_number.value
+    _BLAS.cpu_number.value = 1
+    try:
+        yield
+    finally:
+        _BLAS.cpu_number.value = before

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..tensor import Tensor, make_result
 from . import _conv_kernels as K
+from .depthwise import depthwise_conv2d, is_depthwise
 
 __all__ = ["conv1d", "conv2d"]
 
@@ -186,6 +187,8 @@ def _conv(
                                          g.n, out_shape)
     if empty is not None:
         return empty
+    if out_shape is None and is_depthwise(g.c, g.o, g.groups, (g.dh, g.dw)):
+        return depthwise_conv2d(input, weight, bias, (g.sh, g.sw), (g.pt, g.pb, g.pl, g.pr))
     x4 = x.reshape(g.n, g.c, g.h, g.w)
     xq = K.prepare_input(x4, g)
     wp = K.prepare_weight(w.reshape(g.o, g.cg, g.kh, g.kw), g)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor, make_result
+from ._gemm import one_thread_if_small
 
 __all__ = ["linear"]
 
@@ -26,7 +27,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None and bias.data.shape != (w.shape[0],):
         raise ValueError(f"linear: bias must have shape ({w.shape[0]},), got {bias.data.shape}")
     x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-    out = x2 @ w.T
+    if x2.shape[0] <= 64:  # a few rows (inference): one BLAS thread when the product is small
+        with one_thread_if_small(2.0 * x2.size * w.shape[0]):
+            out = x2 @ w.T
+    else:
+        out = x2 @ w.T
     if bias is not None:
         out += bias.data
     if x.ndim != 2:

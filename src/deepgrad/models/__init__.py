@@ -10,6 +10,7 @@ from .autoencoder import (
 )
 from .cnn import cifar_cnn, mnist_cnn
 from .dcgan import dcgan_discriminator, dcgan_generator, dense_discriminator, dense_generator
+from .efficientnet import EfficientNetLite, efficientnet_lite0
 from .inception import BasicConv2d, Inception, InceptionNet, inception_block, inception_net
 from .keyed_vectors import KeyedVectors, UnknownWordError
 from .lenet import LeNet5, lenet5
@@ -24,6 +25,7 @@ __all__ = ["mlp", "mnist_cnn", "cifar_cnn", "Autoencoder", "LinearAutoencoder",
            # the CNN zoo (issue 11)
            "lenet5", "LeNet5", "alexnet", "AlexNet", "vgg11", "vgg16", "VGG", "inception_block",
            "Inception", "BasicConv2d", "inception_net", "InceptionNet", "resnet18", "resnet34",
-           "resnet50", "ResNet", "BasicBlock", "Bottleneck",
+           "resnet50", "ResNet", "BasicBlock", "Bottleneck", "EfficientNetLite",
+           "efficientnet_lite0",
            # word embeddings (issue 14)
            "Word2Vec", "KeyedVectors", "UnknownWordError"]

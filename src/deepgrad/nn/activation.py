@@ -16,6 +16,7 @@ from .module import Module
 __all__ = [
     "ReLU",
     "LeakyReLU",
+    "ReLU6",
     "ELU",
     "SELU",
     "Sigmoid",
@@ -35,6 +36,14 @@ class ReLU(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.relu(x)
+
+
+class ReLU6(Module):
+    """out = min(max(0, x), 6) (MobileNet, EfficientNet-Lite: a bounded ReLU that quantizes
+    well); its derivative is 1 for 0 < x < 6 and 0 elsewhere, as PyTorch's hardtanh."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.hardtanh(x, 0.0, 6.0)
 
 
 class LeakyReLU(Module):

@@ -16,6 +16,7 @@ _MODULES = {
     "gan": "gan",
     "transfer": "transfer",
     "word2vec": "word2vec",
+    "imagenet": "imagenet",
 }
 
 
