@@ -135,3 +135,33 @@ def test_full_run_mnist_to_fashion(tmp_path):
         for r in RECIPES:
             assert 0.1 < m[f"test_accuracy_{r}_{n}"] <= 1.0
     assert m["pretrain_test_accuracy"] > 0.98
+
+
+def test_imagenet_backbone_transfers_efficientnet_features(tiny_mnist, tmp_path):
+    pytest.importorskip("deepgrad.models.efficientnet")
+    cfg = _small(tiny_mnist, source="imagenet", labels_per_class="2", image_size=32,
+                 min_steps=2, test_limit=20, finetune_blocks=2)
+    _, result = run_task(transfer, cfg, tmp_path / "run")
+    m = result.metrics
+    assert {f"test_accuracy_{r}_2" for r in RECIPES} <= set(m)
+    assert m["pretrain_test_accuracy"] is None and m["test_images"] == 20
+    clf = load_run(tmp_path / "run")
+    assert clf.predict(np.zeros((3, 28, 28), np.uint8)).shape == (3,)
+
+
+def test_imagenet_backbone_cut_gives_the_pretrained_features():
+    """prefix + blocks reproduce EfficientNet-Lite0's own pooled features (the cut is exact)."""
+    from deepgrad import models
+    from deepgrad.tasks.transfer.backbones import imagenet_backbone
+    from deepgrad.tensor import Tensor
+
+    net = models.efficientnet_lite0()
+    net.eval()
+    bb = imagenet_backbone(32, net=net)
+    assert len(bb.blocks) == 17 and bb.feature_size == 1280
+    x = np.random.default_rng(0).integers(0, 256, size=(2, 32, 32, 3)).astype(np.uint8)
+    ours = run_frozen(bb.modules(), x, bb.preprocess)
+    ref = np.asarray(net.features(Tensor(bb.preprocess(x))).data)
+    np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-6)
+    with pytest.raises(TaskError, match="image_size must be at least 32"):
+        imagenet_backbone(16)

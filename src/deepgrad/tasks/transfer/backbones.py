@@ -76,11 +76,12 @@ def _resize_batch(x: np.ndarray, size: int) -> np.ndarray:
                                       align_corners=False).data, dtype=np.float32)
 
 
-def imagenet_backbone(image_size: int, pretrained: bool = True) -> Backbone:
+def imagenet_backbone(image_size: int, pretrained: bool = True, net: Any = None) -> Backbone:
     """EfficientNet-Lite0 (ImageNet-1k weights when ``pretrained``) as a backbone: prefix = the
     stem (conv, batch norm, ReLU6); blocks = the 16 MBConv blocks, then the head (1x1 conv to
     1,280 channels, batch norm, ReLU6, global average pooling). Images are scaled as the
-    weights were trained: ``(pixel - 127) / 128`` on 0-255 pixels."""
+    weights were trained: ``(pixel - 127) / 128`` on 0-255 pixels. ``net``: cut this
+    EfficientNetLite instead of a new one (its modules are shared, not copied)."""
     factory = getattr(models, "efficientnet_lite0", None)
     if factory is None:
         raise TaskError("transfer: source 'imagenet' needs deepgrad.models.efficientnet_lite0, "
@@ -88,7 +89,8 @@ def imagenet_backbone(image_size: int, pretrained: bool = True) -> Backbone:
     if image_size < 32:
         raise TaskError(f"transfer: image_size must be at least 32 for EfficientNet-Lite0 "
                         f"(it divides by 32), got {image_size}")
-    net: Any = factory(pretrained=pretrained)
+    if net is None:
+        net = factory(pretrained=pretrained)
     prefix = nn.Sequential(net._conv_stem, net._bn0, nn.ReLU6())
     head = nn.Sequential(net._conv_head, net._bn1, nn.ReLU6(), nn.AdaptiveAvgPool2d(1),
                          nn.Flatten())
