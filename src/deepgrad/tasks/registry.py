@@ -14,6 +14,7 @@ _MODULES = {
     "optlab": "optlab",
     "autoencoder": "autoencoder",
     "gan": "gan",
+    "pos-tagger": "pos_tagger",
 }
 
 
