@@ -23,13 +23,14 @@ from collections.abc import Callable
 from .data import add_data
 from .morph import add_morph
 from .sample import add_sample
+from .tag import add_tag
 from .tasks import add_task_commands
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 # ----------------------------------------------------------------------------- the table
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_data, add_task_commands,
-                                                                add_sample, add_morph]
+                                                                add_sample, add_morph, add_tag]
 
 
 def build_parser() -> argparse.ArgumentParser:

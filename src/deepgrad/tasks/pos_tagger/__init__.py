@@ -1,6 +1,6 @@
 """Week 5, sequence to sequence (aligned): tag every word of a sentence with its part of speech.
 
-    deepgrad pos-tagger                    # the three models on Brown (~35 min on 2 loaded cores)
+    deepgrad pos-tagger                    # the three models on Brown (~30 min on 2 loaded cores)
     deepgrad pos-tagger --quick            # 1,500 sentences, small models, seconds
     deepgrad tag "The old man the boat ."  # word/TAG with the run's best model
 
@@ -57,7 +57,7 @@ HEADLINE = "test_accuracy"
 class Config:
     models: str = param("simple_rnn,bilstm,char_bilstm",
                         "comma-separated models to train: simple_rnn, bilstm, char_bilstm")
-    epochs: int = param(3, "passes over the training sentences, per model")
+    epochs: int = param(6, "passes over the training sentences, per model")
     batch_size: int = param(64, "sentences per gradient step")
     lr: float = param(3e-3, "Adam's initial learning rate (cosine decay to a tenth)")
     embedding_dim: int = param(100, "word embedding size")
@@ -74,8 +74,8 @@ class Config:
                                         "instead of the store")
 
 
-QUICK = Config(epochs=1, limit=1500, embedding_dim=32, hidden_size=32, char_embedding_dim=12,
-               char_hidden_size=12, max_words=2000)
+QUICK = Config(epochs=2, limit=600, batch_size=32, lr=1e-2, embedding_dim=32, hidden_size=32,
+               char_embedding_dim=12, char_hidden_size=12, max_words=2000)
 
 
 def model_kinds(cfg: Config) -> list[str]:
@@ -155,6 +155,9 @@ def train_one(cfg: Config, kind: str, enc: Encoder, train: list[Sentence],
             opt.step()
             loss_sum += float(loss.data)
             steps += 1
+            if steps % 100 == 0:
+                print(f"{kind} epoch {epoch + 1}: {steps} steps, loss {loss_sum / steps:.4f}, "
+                      f"{time.perf_counter() - t0:.0f} s", flush=True)
         secs = time.perf_counter() - t0
         acc = evaluate(model, enc, val)["accuracy"]
         print(f"{kind} epoch {epoch + 1}/{cfg.epochs}: loss {loss_sum / max(steps, 1):.4f}, "

@@ -152,7 +152,7 @@ def make_batches(enc: Encoder, sents: Sequence[Sentence], batch_size: int, chars
         yield _batch(enc, sents, idx, chars)
 
 
-_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-'.,/][A-Za-z0-9]+)*|n't|--|``|''|\S")
+_TOKEN = re.compile(r"\w+(?:[-'.,/]\w+)*|n't|--|``|''|\S")
 
 
 def tokenize(sentence: str) -> list[str]:
