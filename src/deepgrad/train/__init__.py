@@ -28,8 +28,8 @@ from .callbacks import (  # noqa: F401
     plot_history,
 )
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint  # noqa: F401
-from .masked import masked_accuracy, masked_correct  # noqa: F401
 from .fit import compile, evaluate, fit, load_training_state, predict, save_training_state
+from .masked import masked_accuracy, masked_correct  # noqa: F401
 from .progbar import Progbar  # noqa: F401
 from .saving import load_model, load_weights, save, save_weights  # noqa: F401
 
