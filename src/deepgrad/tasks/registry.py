@@ -15,6 +15,7 @@ _MODULES = {
     "autoencoder": "autoencoder",
     "gan": "gan",
     "pos-tagger": "pos_tagger",
+    "name-gender": "name_gender",
 }
 
 
