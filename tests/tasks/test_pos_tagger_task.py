@@ -174,3 +174,24 @@ def test_full_course_setting_reaches_the_targets(tmp_path):
     assert m["test_accuracy_bilstm"] > 0.96, m
     assert m["test_accuracy"] >= 0.970, m
     assert m["test_accuracy"] > m["baseline_accuracy"], m
+
+
+def test_resume_is_refused_clearly(tiny_brown, tmp_path):
+    out = tmp_path / "run"
+    cfg = Config(models="simple_rnn", epochs=1, embedding_dim=8, hidden_size=8,
+                 data_path=str(tiny_brown))
+    with pytest.raises(KeyboardInterrupt):
+        import deepgrad.tasks.pos_tagger as task
+
+        original = task.train_one
+
+        def interrupted(*a, **k):
+            raise KeyboardInterrupt
+
+        task.train_one = interrupted
+        try:
+            run_task(pos, cfg, out)
+        finally:
+            task.train_one = original
+    with pytest.raises(TaskError, match="cannot resume"):
+        run_task(pos, None, out, resume=True)

@@ -145,6 +145,9 @@ def _predict(model: CharClassifier, codes: CharCodes, names: list[str]) -> np.nd
 
 def run(cfg: Config, out: Path, resume: bool = False) -> Result:
     """Label the census names, split, train the character LSTM, compare with the n-gram model."""
+    if resume:
+        raise TaskError("name-gender keeps no mid-run training state, so it cannot resume; start a "
+                        "new run (without --resume)")
     from ..data import names as fetch_names
     from ..data.store import dataset_dir, md5_file
 

@@ -187,6 +187,9 @@ def _data(cfg: Config) -> tuple[list[Sentence], dict[str, str]]:
 
 def run(cfg: Config, out: Path, resume: bool = False) -> Result:
     """Read Brown, split it as the course, train each model, evaluate on the held-out 25%."""
+    if resume:
+        raise TaskError("pos-tagger keeps no mid-run training state, so it cannot resume; start a "
+                        "new run (without --resume)")
     kinds = model_kinds(cfg)
     sents, sums = _data(cfg)
     train_all, test = split_sentences(sents, cfg.test_size, cfg.split_seed)
