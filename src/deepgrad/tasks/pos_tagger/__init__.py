@@ -1,6 +1,6 @@
 """Week 5, sequence to sequence (aligned): tag every word of a sentence with its part of speech.
 
-    deepgrad pos-tagger                    # the three models on Brown (~30 min on 2 loaded cores)
+    deepgrad pos-tagger                    # the three models on Brown (57 min, 2 loaded cores)
     deepgrad pos-tagger --quick            # 1,500 sentences, small models, seconds
     deepgrad tag "The old man the boat ."  # word/TAG with the run's best model
 
