@@ -24,6 +24,7 @@ from .classify import add_classify
 from .data import add_data
 from .morph import add_morph
 from .sample import add_sample
+from .tag import add_tag
 from .tasks import add_task_commands
 from .visualize import add_visualize
 from .word2vec import add_word2vec_verbs
@@ -33,7 +34,7 @@ __all__ = ["main", "build_parser", "COMMANDS"]
 # ----------------------------------------------------------------------------- the table
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_data, add_task_commands, add_sample, add_morph, add_visualize, add_word2vec_verbs,
-    add_classify]
+    add_classify, add_tag]
 
 
 def build_parser() -> argparse.ArgumentParser:

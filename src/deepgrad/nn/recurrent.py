@@ -14,6 +14,9 @@ Variable lengths: ``forward(input, hx, lengths=...)`` or ``mask=...`` ((T, N), o
 ``batch_first``; 1 where the step is real). Padded steps leave the state unchanged and give a zero
 output, so ``output``, ``h_n`` and ``c_n`` equal PyTorch's on a ``pack_padded_sequence`` input
 after ``pad_packed_sequence``; the backward direction starts at each sequence's last element.
+Lengths must be whole numbers in [0, T] (anything else is refused naming the layer); a length of
+0, which ``pack_padded_sequence`` refuses, is defined here: that sequence's output is all zeros
+and its final state is its initial state.
 """
 
 from __future__ import annotations
@@ -110,6 +113,15 @@ class RNNBase(Module):
             if lens.shape != (N,):
                 raise ValueError(
                     f"{name}: lengths must have shape (batch,) = ({N},), got {lens.shape}"
+                )
+            if lens.dtype.kind not in "iu" and not (
+                lens.dtype.kind == "f" and np.all(lens == np.round(lens))
+            ):
+                raise ValueError(f"{name}: lengths must be whole numbers, got {lens.tolist()}")
+            if lens.size and (lens.min() < 0 or lens.max() > T):
+                raise ValueError(
+                    f"{name}: lengths must lie in [0, {T}] (the input has {T} time steps), "
+                    f"got {lens.tolist()}"
                 )
             return lengths_to_mask(lens.astype(np.int64), T)
         if mask is None:

@@ -17,6 +17,8 @@ _MODULES = {
     "transfer": "transfer",
     "word2vec": "word2vec",
     "imagenet": "imagenet",
+    "pos-tagger": "pos_tagger",
+    "name-gender": "name_gender",
 }
 
 

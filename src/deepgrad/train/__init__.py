@@ -29,6 +29,7 @@ from .callbacks import (  # noqa: F401
 )
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint  # noqa: F401
 from .fit import compile, evaluate, fit, load_training_state, predict, save_training_state
+from .masked import masked_accuracy, masked_correct  # noqa: F401
 from .progbar import Progbar  # noqa: F401
 from .saving import load_model, load_weights, save, save_weights  # noqa: F401
 
