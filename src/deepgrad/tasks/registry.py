@@ -14,6 +14,7 @@ _MODULES = {
     "optlab": "optlab",
     "autoencoder": "autoencoder",
     "gan": "gan",
+    "seq2seq": "seq2seq",
 }
 
 
