@@ -15,6 +15,7 @@ _MODULES = {
     "autoencoder": "autoencoder",
     "gan": "gan",
     "seq2seq": "seq2seq",
+    "char-rnn": "char_rnn",
 }
 
 
