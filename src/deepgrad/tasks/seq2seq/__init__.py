@@ -3,7 +3,7 @@ encoder-decoder with attention, against the same encoder-decoder without attenti
 
     deepgrad seq2seq                        # additive attention + the no-attention baseline
     deepgrad seq2seq --attention dot        # scaled dot-product attention
-    deepgrad seq2seq --quick                # seconds, on 2,000 pairs
+    deepgrad seq2seq --quick                # seconds, on 1,000 pairs
     deepgrad predict seq2seq "3rd of March, 1987" "Tue 3/3/87"
 
 Data (``deepgrad.data.dates``): real calendar days of 1969-2068 written in 18 formats and three
@@ -62,7 +62,8 @@ class Config:
     data_seed: int = param(0, "seed of the held-out years and of the drawn dates")
 
 
-QUICK = Config(train_size=2000, val_size=200, test_size=300, epochs=1, batch_size=64)
+QUICK = Config(train_size=1000, val_size=100, test_size=200, epochs=1, batch_size=50, hidden=64,
+               enc_hidden=32, attn_size=32)
 
 
 def _data(cfg: Config) -> dict[str, Any]:
