@@ -12,6 +12,7 @@ from deepgrad.data.dates import (
     alphabet,
     date_pairs,
     human_date,
+    longest_text,
     split_years,
 )
 
@@ -63,7 +64,7 @@ def test_pairs_are_seeded_and_their_targets_are_iso():
     for text, iso in a:
         d = dt.date.fromisoformat(iso)
         assert d.year in (1999, 2000) and len(iso) == 10
-        assert set(text) <= set(alphabet())
+        assert set(text) <= set(alphabet()) and len(text) <= longest_text()
 
 
 def test_held_out_years_are_disjoint_and_seeded():

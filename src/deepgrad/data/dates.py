@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["FORMATS", "YEARS", "human_date", "iso_date", "date_pairs", "split_years", "alphabet"]
+__all__ = ["FORMATS", "YEARS", "human_date", "iso_date", "date_pairs", "split_years", "alphabet",
+           "longest_text"]
 
 YEARS = range(1969, 2069)  # the 100 years a two-digit year names unambiguously (POSIX %y)
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
@@ -124,3 +125,11 @@ def alphabet() -> list[str]:
                 for c in range(len(_CASES)):
                     chars.update(human_date(d, f, c))
     return sorted(chars)
+
+
+def longest_text() -> int:
+    """The most characters a format writes (every day of a leap year: the length does not
+    depend on the year, all of which have four digits)."""
+    start = _dt.date(2000, 1, 1).toordinal()
+    return max(len(FORMATS[f][1](_dt.date.fromordinal(start + k)))
+               for k in range(366) for f in range(len(FORMATS)))

@@ -27,7 +27,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ... import functional as F
-from ...data.dates import FORMATS, date_pairs, split_years
+from ...data.dates import FORMATS, date_pairs, longest_text, split_years
 from ...models.seq2seq import Seq2Seq
 from ...train.checkpoint import load_checkpoint, save_checkpoint
 from ...train.epochs import train_epochs
@@ -117,7 +117,7 @@ def run(cfg: Config, out: Path, resume: bool = False) -> Result:
     if cfg.beam_width < 1:
         raise TaskError(f"seq2seq: beam_width must be >= 1, got {cfg.beam_width}")
     data = _data(cfg)
-    coder = SourceCoder()
+    coder = SourceCoder(max_len=longest_text())  # longer than any format writes: refused
     (out / "vocab.json").write_text(json.dumps({"source": coder.chars,
                                                 "max_len": coder.max_len}))
     texts = [a for a, _ in data["test"]]

@@ -42,7 +42,7 @@ class SourceCoder:
                                 "'3rd of March, 1987'")
             if len(t) > self.max_len:
                 raise TaskError(f"seq2seq: input {t!r} has {len(t)} characters, more than the "
-                                f"{self.max_len} the model was trained for")
+                                f"{self.max_len} of the longest date format it learnt")
             for j, c in enumerate(t):
                 k = self.index.get(c)
                 if k is None:
