@@ -28,7 +28,8 @@ def attention_heatmap(panels: Sequence[tuple[str, str, np.ndarray]], path: Path,
     fig, axes = plt.subplots(rows, cols, figsize=(7.5 * cols, 3.6 * rows), squeeze=False)
     for ax, (text, out, w) in zip(axes.ravel(), panels, strict=False):
         ax.imshow(w, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
-        ax.set_xticks(range(len(text)), list(text), fontsize=8, family="monospace")
+        ax.set_xticks(range(len(text)), [c if c != " " else "\u00b7" for c in text],
+                      fontsize=8, family="monospace")  # a space shown as a middle dot
         ax.set_yticks(range(w.shape[0]), list(out) + ["<end>"][: w.shape[0] - len(out)],
                       fontsize=8, family="monospace")
         ax.set_xlabel(f"input: {text!r}")
