@@ -215,3 +215,9 @@ def test_bad_arguments_are_refused_with_the_reason():
         decode.greedy(lambda t, s: (np.zeros(V), s), np.array([0]))
     with pytest.raises(TypeError, match="cannot reorder a state leaf of type object"):
         decode.beam_search(lambda t, s: (table[t], s), np.array([0]), state=object())
+
+
+def test_the_result_is_as_wide_as_its_longest_returned_hypothesis():
+    table, step = markov(4, order=1)
+    out = decode.beam_search(step, np.arange(4), max_len=9, end=END, beam_width=6)
+    assert out.tokens.shape[1] == out.lengths.max()

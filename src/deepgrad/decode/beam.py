@@ -126,7 +126,7 @@ def beam_search(step: Step, start: Any, state: Any = None, max_len: int = 50,
     ranked[~np.isfinite(scores)] = -np.inf
     order = np.argsort(-ranked, axis=1, kind="stable")[:, :n_best]
     pick = (lambda a: np.take_along_axis(a, order, axis=1))
-    used = int(lengths.max())
+    used = int(pick(lengths).max())  # the width the returned hypotheses need
     toks = np.take_along_axis(tokens[:, :, :used], order[:, :, None], axis=1)
     res = Decoded(toks, pick(lengths), pick(scores), pick(ended), pick(ranked))
     if n_best == 1:
