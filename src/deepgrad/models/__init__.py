@@ -7,10 +7,15 @@ from .autoencoder import (
     conv_autoencoder,
     dense_autoencoder,
 )
+from .char_rnn import CharRNN
 from .cnn import cifar_cnn, mnist_cnn
 from .dcgan import dcgan_discriminator, dcgan_generator, dense_discriminator, dense_generator
 from .mlp import mlp
+from .ngram import KneserNeyLM
+from .seq2seq import Attention, Seq2Seq
 
 __all__ = ["mlp", "mnist_cnn", "cifar_cnn", "Autoencoder", "LinearAutoencoder",
            "dense_autoencoder", "conv_autoencoder", "check_code_and_image", "dcgan_generator",
-           "dcgan_discriminator", "dense_generator", "dense_discriminator"]
+           "dcgan_discriminator", "dense_generator", "dense_discriminator", "CharRNN",
+           "KneserNeyLM",
+           "Seq2Seq", "Attention"]
