@@ -45,13 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=None,
                    help="limit BLAS threads at run time (threadpoolctl)")
     args = p.parse_args(argv)
+    import deepgrad as dg  # first: the limit applies to the BLAS libraries already loaded
+
     if args.threads:
         from threadpoolctl import threadpool_limits
         threadpool_limits(args.threads)
-
-    import deepgrad as dg
     from deepgrad import decode
-    from deepgrad._blas import blas_info
+    from deepgrad._blas import blas_info, blas_threads
     from deepgrad.data.dates import date_pairs, split_years
     from deepgrad.tasks import latest_run, load_run
     from deepgrad.tasks.seq2seq import Config, build
@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
                 times[name].append((time.perf_counter() - w0, time.process_time() - c0))
     print(f"beam search (width {args.beam}) vs greedy, batch {args.batch}, {what} "
           f"{cfg.attention}-attention seq2seq")
-    print(f"CPU: {_cpu_model()} ({os.cpu_count()} cores), BLAS: {blas_info()}, "
+    print(f"CPU: {_cpu_model()} ({os.cpu_count()} cores), BLAS: {blas_info()} "
+          f"({blas_threads()} threads), "
           f"load average {os.getloadavg()[0]:.1f}")
     differ = sum(x != y for x, y in zip(g.sequences(), b.sequences(), strict=True))
     print(f"output lengths: greedy mean {g.lengths.mean():.1f}, beam mean {b.lengths.mean():.1f}"
