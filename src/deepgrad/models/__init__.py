@@ -8,6 +8,7 @@ from .autoencoder import (
     conv_autoencoder,
     dense_autoencoder,
 )
+from .char_rnn import CharRNN
 from .cnn import cifar_cnn, mnist_cnn
 from .dcgan import dcgan_discriminator, dcgan_generator, dense_discriminator, dense_generator
 from .efficientnet import EfficientNetLite, efficientnet_lite0
@@ -15,7 +16,9 @@ from .inception import BasicConv2d, Inception, InceptionNet, inception_block, in
 from .keyed_vectors import KeyedVectors, UnknownWordError
 from .lenet import LeNet5, lenet5
 from .mlp import mlp
+from .ngram import KneserNeyLM
 from .resnet import BasicBlock, Bottleneck, ResNet, resnet18, resnet34, resnet50
+from .seq2seq import Attention, Seq2Seq
 from .vgg import VGG, vgg11, vgg16
 from .word2vec import Word2Vec
 
@@ -28,4 +31,6 @@ __all__ = ["mlp", "mnist_cnn", "cifar_cnn", "Autoencoder", "LinearAutoencoder",
            "resnet50", "ResNet", "BasicBlock", "Bottleneck", "EfficientNetLite",
            "efficientnet_lite0",
            # word embeddings (issue 14)
-           "Word2Vec", "KeyedVectors", "UnknownWordError"]
+           "Word2Vec", "KeyedVectors", "UnknownWordError",
+           # sequences (issue 15)
+           "CharRNN", "KneserNeyLM", "Seq2Seq", "Attention"]

@@ -19,6 +19,8 @@ _MODULES = {
     "imagenet": "imagenet",
     "pos-tagger": "pos_tagger",
     "name-gender": "name_gender",
+    "seq2seq": "seq2seq",
+    "char-rnn": "char_rnn",
 }
 
 
