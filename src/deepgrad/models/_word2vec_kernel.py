@@ -20,8 +20,8 @@ vectors) and targets t_0 = centre word (label 1), t_1.. = noise words (label 0):
     v_c   += e            for every context word c (CBOW: not divided by the count, as C)
 
 Threads (``workers > 1``) call this on their own shards at once without locks (Hogwild!,
-as word2vec.c and gensim): Numba releases the GIL (``nogil``). A shard is every n-th block of
-about 10,000 words (gensim's jobs), so the threads move through the corpus side by side.
+as word2vec.c and gensim): Numba releases the GIL (``nogil``). A shard is a contiguous run of
+sentences (1/n of the corpus).
 """
 
 from __future__ import annotations
