@@ -20,23 +20,35 @@ vectors) and targets t_0 = centre word (label 1), t_1.. = noise words (label 0):
     v_c   += e            for every context word c (CBOW: not divided by the count, as C)
 
 Threads (``workers > 1``) call this on their own shards at once without locks (Hogwild!,
-as word2vec.c and gensim): Numba releases the GIL (``nogil``).
+as word2vec.c and gensim): Numba releases the GIL (``nogil``). A shard is a contiguous run of
+sentences (1/n of the corpus).
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any
 
 import numpy as np
 
-__all__ = ["train_epoch", "MULT", "INC", "MASK48"]
+__all__ = ["train_epoch", "kernel", "MULT", "INC", "MASK48"]
 
 MULT = 25214903917  # word2vec.c's (and java.util.Random's) linear congruential generator
 INC = 11
 MASK48 = (1 << 48) - 1
 
 _compiled: Any = None
+_lock = threading.Lock()
+
+
+def kernel() -> Any:
+    """The compiled epoch function (compiled, or loaded from Numba's cache, once)."""
+    global _compiled
+    with _lock:
+        if _compiled is None:
+            _compiled = _kernel_source()
+    return _compiled
 
 
 def _kernel_source():
@@ -182,10 +194,7 @@ def train_epoch(ids: np.ndarray, starts: np.ndarray, syn0: np.ndarray, syn1neg: 
                 state: np.ndarray, with_loss: bool = False) -> tuple[int, float, int]:
     """Train one shard for one epoch in place: (words kept after subsampling, summed loss,
     number of updates). ``state`` is a 1-element uint64 array, advanced in place."""
-    global _compiled
-    if _compiled is None:
-        _compiled = _kernel_source()
-    trained, loss, updates = _compiled(ids, starts, syn0, syn1neg, cum, keep, bool(sg),
+    trained, loss, updates = kernel()(ids, starts, syn0, syn1neg, cum, keep, bool(sg),
                                        int(window), int(negative), bool(sample), float(alpha0),
                                        float(min_alpha), float(done), float(total), state,
                                        bool(with_loss))
