@@ -15,6 +15,7 @@ _MODULES = {
     "autoencoder": "autoencoder",
     "gan": "gan",
     "transfer": "transfer",
+    "segmentation": "segmentation",
 }
 
 
