@@ -16,6 +16,7 @@ _MODULES = {
     "gan": "gan",
     "transfer": "transfer",
     "segmentation": "segmentation",
+    "localization": "localization",
 }
 
 
