@@ -11,8 +11,9 @@ from .base import Workload
 from .generative import GENERATIVE_WORKLOADS
 from .models import MODEL_WORKLOADS
 from .ops import OP_WORKLOADS
+from .segmentation import SEGMENTATION_WORKLOADS
 
 WORKLOADS: dict[str, Workload] = {w.name: w for w in OP_WORKLOADS + MODEL_WORKLOADS
-                                 + GENERATIVE_WORKLOADS}
+                                 + GENERATIVE_WORKLOADS + SEGMENTATION_WORKLOADS}
 
 __all__ = ["WORKLOADS", "Workload"]

@@ -53,7 +53,7 @@ class Config:
     n_train: int = param(3000, "training scenes")
     n_val: int = param(300, "validation scenes (the best epoch is kept)")
     n_test: int = param(500, "test scenes (held-out compositions)")
-    epochs: int = param(10, "passes over the training scenes, per network")
+    epochs: int = param(8, "passes over the training scenes, per network")
     batch_size: int = param(32, "scenes per gradient step")
     lr: float = param(3e-3, "Adam's initial learning rate (cosine decay to 0)")
     width: int = param(16, "channels after the first encoder stage (doubling per stage)")
@@ -62,9 +62,12 @@ class Config:
     classifier_epochs: int = param(4, "epochs of the single-object CNN (classical reference)")
     threshold: int = param(64, "foreground threshold of the classical reference (0-255)")
     scene_seed: int = param(0, "seed of the composed scenes")
+    parallel: bool = param(True, "train the two networks at once in two processes (one BLAS "
+                                 "thread each)")
 
 
-QUICK = Config(n_train=300, n_val=40, n_test=60, epochs=1, width=8, classifier_epochs=1)
+QUICK = Config(n_train=300, n_val=40, n_test=60, epochs=1, width=8, classifier_epochs=1,
+               parallel=False)
 
 
 def widths(cfg: Config) -> tuple[int, ...]:
@@ -127,6 +130,51 @@ def _segment(model: Any, x: np.ndarray) -> np.ndarray:
     return np.concatenate([o.argmax(1) for o in predict_batches(model, x)]).astype(np.uint8)
 
 
+def _one_blas_thread():
+    """Limit BLAS to one thread while two trainings share the cores (threadpoolctl, if
+    installed; a no-op context otherwise)."""
+    import contextlib
+
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(1)
+
+
+def fit_variant(variant: str, out: Path, arrays: tuple, setting: tuple, seed: int | None = None,
+                child: bool = False) -> dict[str, Any]:
+    """Train one network (``variant`` of ``UPSAMPLING``) on ``arrays`` = (x_train, y_train,
+    x_val, y_val, class weights) with ``setting`` = (classes, widths, epochs, batch, lr);
+    its weights go to ``weights_<variant>.npz``. ``child``: running in a worker process
+    (seeded with ``seed``, one BLAS thread, printing into ``log_<variant>.txt``)."""
+    import contextlib
+    import sys
+
+    xtr, ytr, xva, yva, weight = arrays
+    k, ws, epochs, batch, lr = setting
+    with contextlib.ExitStack() as stack:
+        if child:
+            from ...random import manual_seed
+
+            manual_seed(seed)
+            stack.enter_context(_one_blas_thread())
+            log = stack.enter_context(open(out / f"log_{variant}.txt", "w", buffering=1))
+            stack.enter_context(contextlib.redirect_stdout(log))
+        model = segnet(k, ws, variant)
+        print(f"\n{variant}: {model.num_parameters()} parameters")
+
+        def loss_fn(m: Any, xb: Tensor, yb: Tensor) -> Tensor:
+            return F.cross_entropy(m(xb), yb, weight=weight)
+
+        def val_miou(m: Any) -> float:
+            return mean_iou(confusion(yva, _segment(m, xva), k))
+
+        info = train(model, variant, out, (xtr, ytr), loss_fn, val_miou, epochs, batch, lr)
+        sys.stdout.flush()
+    return info
+
+
 def run(cfg: Config, out: Path, resume: bool = False) -> Result:
     """Compose (or read) the scenes, train both networks and the reference, evaluate, draw."""
     from ..rundir import write_json
@@ -145,19 +193,35 @@ def run(cfg: Config, out: Path, resume: bool = False) -> Result:
     print(f"segmentation: {len(xtr)} train / {len(xva)} val / {len(xte)} test scenes, "
           f"{k} classes ({', '.join(classes)})")
 
-    def loss_fn(model: Any, xb: Tensor, yb: Tensor) -> Tensor:
-        return F.cross_entropy(model(xb), yb, weight=weight)
+    arrays = (xtr, ytr, xva, va.labels, weight)
+    setting = (k, widths(cfg), cfg.epochs, cfg.batch_size, cfg.lr)
+    infos: dict[str, dict] = {}
+    if cfg.parallel:  # the transposed network in a second process, one BLAS thread each
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
 
-    def val_miou(model: Any) -> float:
-        return mean_iou(confusion(va.labels, _segment(model, xva), k))
+        from ...random import get_rng
 
+        seed = int(get_rng().integers(2 ** 31))
+        with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
+            job = pool.submit(fit_variant, "transposed", out, arrays, setting, seed, True)
+            with _one_blas_thread():
+                infos["unpool"] = fit_variant("unpool", out, arrays, setting)
+            infos["transposed"] = job.result()
+        log = out / "log_transposed.txt"
+        if log.is_file():
+            print("\n(the transposed network, trained in a second process:)\n"
+                  + log.read_text().rstrip())
+    else:
+        for variant in UPSAMPLING:
+            infos[variant] = fit_variant(variant, out, arrays, setting)
     metrics: dict[str, Any] = {}
     preds: dict[str, np.ndarray] = {}
     for variant in UPSAMPLING:
         model = segnet(k, widths(cfg), variant)
-        print(f"\n{variant}: {model.num_parameters()} parameters")
-        info = train(model, variant, out, (xtr, ytr), loss_fn, val_miou, cfg.epochs,
-                     cfg.batch_size, cfg.lr)
+        model.load_state_dict(load_checkpoint(out / f"weights_{variant}.npz")["model"])
+        model.eval()
+        info = infos[variant]
         preds[variant] = _segment(model, xte)
         metrics.update(score(te.labels, preds[variant], classes, variant, te.objects))
         metrics.update({f"val_miou_{variant}": info["val"], f"best_epoch_{variant}":
