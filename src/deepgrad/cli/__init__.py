@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable
 
 from .data import add_data
+from .dense import add_localize, add_segment
 from .morph import add_morph
 from .sample import add_sample
 from .tasks import add_task_commands
@@ -29,7 +30,8 @@ __all__ = ["main", "build_parser", "COMMANDS"]
 
 # ----------------------------------------------------------------------------- the table
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_data, add_task_commands,
-                                                                add_sample, add_morph]
+                                                                add_sample, add_morph,
+                                                                add_segment, add_localize]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -59,7 +59,7 @@ class Config:
     lr: float = param(2e-3, "Adam's initial learning rate (cosine decay to 0)")
     box_loss: Literal["smooth_l1", "iou"] = param("smooth_l1", "the box-regression loss")
     class_weight: float = param(1.0, "weight of the classification loss")
-    box_weight: float = param(1.0, "weight of the box loss")
+    box_weight: float = param(0.2, "weight of the box loss (smooth L1 in pixels)")
     scene_seed: int = param(0, "seed of the composed scenes")
 
 
