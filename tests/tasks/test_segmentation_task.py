@@ -142,3 +142,25 @@ def test_full_config_reaches_the_targets(tmp_path):
     _, result = run_task(segmentation, segmentation.Config(), tmp_path / "full")
     m = result.metrics
     assert m["miou_unpool"] >= 0.75 and m["miou_transposed"] >= 0.75
+
+
+def test_training_loop_keeps_the_best_epoch_and_skips_a_finished_network(tmp_path, capsys):
+    import deepgrad.functional as F
+    from deepgrad.models.segnet import segnet
+    from deepgrad.tasks.segmentation.training import train
+
+    rng = np.random.default_rng(0)
+    x = rng.random((8, 1, 8, 8), np.float32)
+    y = (x[:, 0] > 0.5).astype(np.int64)
+    scores = iter([0.3, 0.9, 0.1])
+    m = segnet(2, (4,), "unpool")
+    info = train(m, "t", tmp_path, (x, y), lambda net, a, b: F.cross_entropy(net(a), b),
+                 lambda net: next(scores), 3, 4, 1e-2)
+    assert info["best_epoch"] == 2 and info["val"] == 0.9
+    assert (tmp_path / "best_t.npz").is_file() and (tmp_path / "weights_t.npz").is_file()
+    again = segnet(2, (4,), "unpool")
+    info = train(again, "t", tmp_path, (x, y), None, lambda net: 0.5, 3, 4, 1e-2)
+    assert info == {"best_epoch": 2, "val": 0.5, "seconds": 0.0}
+    assert "loaded weights_t.npz (resumed run)" in capsys.readouterr().out
+    for a, b in zip(m.state_dict().values(), again.state_dict().values(), strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))

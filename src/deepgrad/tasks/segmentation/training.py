@@ -39,8 +39,9 @@ def train(model: Any, name: str, out: Path, data: tuple[np.ndarray, ...],
           batch_size: int, lr: float) -> dict[str, Any]:
     """Train ``model`` on ``data`` (arrays indexed alike: inputs first, then targets) with
     ``loss_fn(model, *batch) -> Tensor``; ``validate(model) -> float`` (higher is better)
-    after every epoch. Keeps the best epoch in ``weights_<name>.npz``. If that file exists
-    (a resumed run) the weights are loaded and training is skipped."""
+    after every epoch. The best epoch so far is kept in ``best_<name>.npz``, and once training
+    ends in ``weights_<name>.npz``. If that file exists (a resumed run whose network finished)
+    the weights are loaded and training is skipped; an unfinished network starts again."""
     path = out / f"weights_{name}.npz"
     if path.is_file():
         ckpt = load_checkpoint(path)
@@ -71,7 +72,9 @@ def train(model: Any, name: str, out: Path, data: tuple[np.ndarray, ...],
               f"val {score:.4f}  ({time.perf_counter() - t0:.0f} s)", flush=True)
         if score > best:
             best, best_epoch = score, epoch
-            save_checkpoint(path, model, epoch=epoch)
-    model.load_state_dict(load_checkpoint(path)["model"])
+            save_checkpoint(out / f"best_{name}.npz", model, epoch=epoch)
+    ckpt = load_checkpoint(out / f"best_{name}.npz")
+    model.load_state_dict(ckpt["model"])
     model.eval()
+    save_checkpoint(path, model, epoch=int(ckpt["epoch"]))
     return {"best_epoch": best_epoch + 1, "val": best, "seconds": time.perf_counter() - t0}
