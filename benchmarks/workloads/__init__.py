@@ -12,11 +12,12 @@ from .efficientnet import EFFNET_WORKLOADS
 from .generative import GENERATIVE_WORKLOADS
 from .models import MODEL_WORKLOADS
 from .ops import OP_WORKLOADS
+from .segmentation import SEGMENTATION_WORKLOADS
 from .tagger import TAGGER_WORKLOADS
 from .zoo import ZOO_WORKLOADS
 
 WORKLOADS: dict[str, Workload] = {w.name: w for w in OP_WORKLOADS + MODEL_WORKLOADS
                                  + GENERATIVE_WORKLOADS + ZOO_WORKLOADS + EFFNET_WORKLOADS
-                                 + TAGGER_WORKLOADS}
+                                 + TAGGER_WORKLOADS + SEGMENTATION_WORKLOADS}
 
 __all__ = ["WORKLOADS", "Workload"]

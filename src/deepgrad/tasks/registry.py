@@ -21,6 +21,8 @@ _MODULES = {
     "name-gender": "name_gender",
     "seq2seq": "seq2seq",
     "char-rnn": "char_rnn",
+    "segmentation": "segmentation",
+    "localization": "localization",
 }
 
 
