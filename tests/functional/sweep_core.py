@@ -33,10 +33,12 @@ def elementwise() -> list[Case]:
         out += _unary(name, gen)
     out += _unary("leaky_relu", away, kwargs=({}, {"negative_slope": 0.2}))
     out += _unary("elu", away, kwargs=({}, {"alpha": 0.5}))
+    out += _unary("relu6", away)
+    out += _unary("hardtanh", away, kwargs=({}, {"min_val": -0.5, "max_val": 2.0}))
     out += _unary("softplus", rnd, kwargs=({}, {"beta": 2.0, "threshold": 1.0}))
     out += _unary("gelu", rnd, kwargs=({}, {"approximate": "tanh"}))
     x = np.array([-1.0, 0.0, 1.0])  # at the kinks: PyTorch's one-sided choices
-    for name in ["relu", "abs", "leaky_relu", "elu", "sign"]:
+    for name in ["relu", "abs", "leaky_relu", "elu", "sign", "relu6", "hardtanh"]:
         out.append(Case(name, getattr(F, name), getattr(torch, name, None) or getattr(TF, name),
                         [x], note="kink"))
     return out

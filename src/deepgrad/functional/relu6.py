@@ -15,8 +15,11 @@ from ..tensor import Tensor, make_result
 __all__ = ["hardtanh", "relu6"]
 
 
-def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:  # noqa: A002
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A002
+             inplace: bool = False) -> Tensor:
     """out = min(max(x, min_val), max_val); dC/dx = delta * [min_val < x < max_val]."""
+    if inplace:
+        raise NotImplementedError("hardtanh: inplace=True is not supported")
     x = input.data
     if x.dtype.kind != "f":
         raise TypeError(f"hardtanh: input must be floating point, got dtype {x.dtype}")
