@@ -36,6 +36,21 @@ def _worker(lib: str, name: str, steps: int, warmup: int, batch: int = 0) -> dic
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def cpu_model() -> str:
+    """The CPU's model name and core count, as /proc/cpuinfo (Linux) or platform gives it."""
+    import platform
+
+    name = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{name or platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+
+
 def gemm_peak() -> float:
     """float32 GEMM GFLOP/s of NumPy at 2048^3 (the best of 3), in a subprocess."""
     code = (
@@ -105,6 +120,7 @@ def table(results: dict, peak: float) -> str:
     tb = next((r["meta"]["torch"].get("backend") for r in results.values()
                if "backend" in r["meta"].get("torch", {})), "?")
     lines += ["", f"times in ms per step; NumPy float32 GEMM peak {peak:.0f} GFLOP/s",
+              f"cpu: {cpu_model()}",
               f"deepgrad: {backend}", f"torch: {tb}",
               f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '')!s} "
               f"date {time.strftime('%Y-%m-%d')}"]
@@ -161,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results, peak))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps({"gemm_peak_gflops": peak, "results": results}))
+        Path(args.json).write_text(json.dumps({"gemm_peak_gflops": peak, "cpu": cpu_model(),
+                                               "results": results}))
     if args.scaling:
         scaling_plot(args.scaling)
         print(f"scaling plot: {args.scaling}")
