@@ -79,3 +79,28 @@ def test_full_config_beats_the_majority_class(tmp_path):
     m = result.metrics
     assert m["test_accuracy"] > m["majority_accuracy"] + 0.05, m
     assert m["baseline_accuracy"] > m["majority_accuracy"] + 0.05, m
+
+
+def test_resume_gives_the_uninterrupted_result(census, tmp_path, monkeypatch):
+    cfg = Config(epochs=3, hidden_size=8, batch_size=8, data_path=str(census))
+    _, whole = run_task(ng, cfg, tmp_path / "whole", seed=5)
+
+    import deepgrad.tasks.name_gender as mod
+
+    real, calls = mod.save_checkpoint, []
+
+    def crash_after_second_epoch(path, *args, **kwargs):
+        real(path, *args, **kwargs)
+        if path.name == "state.npz":
+            calls.append(1)
+            if len(calls) == 2:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(mod, "save_checkpoint", crash_after_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        run_task(ng, cfg, tmp_path / "cut", seed=5)
+    monkeypatch.setattr(mod, "save_checkpoint", real)
+    _, resumed = run_task(ng, None, tmp_path / "cut", resume=True)
+    a = {k: v for k, v in whole.metrics.items() if k != "train_seconds"}
+    b = {k: v for k, v in resumed.metrics.items() if k != "train_seconds"}
+    assert a == b

@@ -30,7 +30,7 @@ import numpy as np
 from ..functional import plain as F
 from ..models.char_classifier import CharClassifier
 from ..optim import Adam, clip_grad_norm_
-from ..random import get_rng
+from ..random import get_rng, get_rng_state, set_rng_state
 from ..tensor import no_grad
 from ..train.checkpoint import load_checkpoint, save_checkpoint
 from .contract import Result, TaskError, param
@@ -145,9 +145,6 @@ def _predict(model: CharClassifier, codes: CharCodes, names: list[str]) -> np.nd
 
 def run(cfg: Config, out: Path, resume: bool = False) -> Result:
     """Label the census names, split, train the character LSTM, compare with the n-gram model."""
-    if resume:
-        raise TaskError("name-gender keeps no mid-run training state, so it cannot resume; start a "
-                        "new run (without --resume)")
     from ..data import names as fetch_names
     from ..data.store import dataset_dir, md5_file
 
@@ -169,18 +166,26 @@ def run(cfg: Config, out: Path, resume: bool = False) -> Result:
     model = build(cfg, len(codes.chars))
     params = list(model.parameters())
     opt = Adam(params, lr=cfg.lr)
-    rng = get_rng()
     names_tr = [n for n, _ in train]
     y_tr = np.array([y for _, y in train])
     y_val = np.array([y for _, y in val])
-    best_val, best_epoch = -1.0, 0
+    best_val, best_epoch, start = -1.0, 0, 0
+    state = out / "state.npz"  # after every epoch: exact resume
+    if resume and state.is_file():
+        ck = load_checkpoint(state)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        set_rng_state(ck["rng_state"])
+        best_val, best_epoch = ck["extra"]["best_val"], ck["extra"]["best_epoch"]
+        start = ck["epoch"] + 1
+        print(f"resumed after epoch {start}")
     t0 = time.perf_counter()
-    for epoch in range(cfg.epochs):
+    for epoch in range(start, cfg.epochs):
         lr = cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * epoch / cfg.epochs)))
         for g in opt.param_groups:
             g["lr"] = lr
         model.train()
-        order = rng.permutation(len(train))
+        order = get_rng().permutation(len(train))
         total = 0.0
         for s in range(0, len(order), cfg.batch_size):
             idx = order[s:s + cfg.batch_size]
@@ -197,6 +202,8 @@ def run(cfg: Config, out: Path, resume: bool = False) -> Result:
         if acc > best_val:
             best_val, best_epoch = acc, epoch + 1
             save_checkpoint(out / "weights.npz", model, epoch=epoch)
+        save_checkpoint(state, model, opt, epoch, rng_state=get_rng_state(),
+                        extra={"best_val": best_val, "best_epoch": best_epoch})
     seconds = time.perf_counter() - t0
     model.load_state_dict(load_checkpoint(out / "weights.npz")["model"])
     y_te = np.array([y for _, y in test])
@@ -205,7 +212,7 @@ def run(cfg: Config, out: Path, resume: bool = False) -> Result:
     print(f"character LSTM {test_acc:.4f}, n-gram logistic regression {baseline:.4f} (C={C})")
     metrics = {"test_accuracy": test_acc, "baseline_accuracy": baseline,
                "majority_accuracy": float(np.mean(y_te == 0)), "val_accuracy": best_val,
-               "best_epoch": best_epoch, "baseline_C": C, "train_seconds": seconds,
+               "best_epoch": best_epoch, "baseline_C": C, "train_seconds": seconds,  # since resume
                "test_names": len(test)}
     return Result(metrics, {"weights": "weights.npz", "characters": "chars.json"}, sums)
 
