@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-__all__ = ["jit", "enabled", "flat", "ENABLED"]
+__all__ = ["jit", "serial_and_parallel", "enabled", "flat", "ENABLED"]
 
 ENABLED: bool = os.environ.get("DEEPGRAD_NO_JIT", "") in ("", "0")
 _FOUND: bool | None = None
@@ -79,6 +79,16 @@ def jit(fn: Callable[..., Any] | None = None, *, parallel: bool = False) -> Any:
     if fn is None:
         return lambda f: _Kernel(f, parallel)
     return _Kernel(fn, parallel)
+
+
+def serial_and_parallel(fn: Callable[..., Any]) -> tuple[Any, Any]:
+    """``(serial, parallel)`` kernels compiled from one source ``fn`` (its ``prange`` loops run
+    serially in the first); distinct names give distinct disk caches."""
+    import types
+
+    ser = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_serial")
+    ser.__qualname__ = fn.__qualname__ + "_serial"
+    return jit(ser), jit(parallel=True)(fn)
 
 
 def flat(a: np.ndarray, writeable: bool = False) -> np.ndarray:

@@ -13,11 +13,9 @@ per parallel iteration; the weight gradient sums per-block partials (no write co
 
 from __future__ import annotations
 
-import types
-
 import numpy as np
 
-from .._jit import jit
+from .._jit import serial_and_parallel
 
 __all__ = ["forward", "input_grad", "weight_grad", "BLOCKS", "PARALLEL", "PARALLEL_MIN"]
 
@@ -42,13 +40,6 @@ def _ready() -> None:
 
         globals()["prange"] = numba.prange
         _READY = True
-
-
-def _twice(fn):
-    """(serial, parallel) kernels from one source (distinct names: distinct disk caches)."""
-    ser = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_serial")
-    ser.__qualname__ = fn.__qualname__ + "_serial"
-    return jit(ser), jit(parallel=True)(fn)
 
 
 def _dw_forward(x, w, b, out, sh, sw, pt, pl):
@@ -133,9 +124,9 @@ def _dw_weight_grad(x, d, part, sh, sw, pt, pl):
                             ar[ch] += dr[ch] * xr[ch]
 
 
-_FORWARD = _twice(_dw_forward)
-_INPUT_GRAD = _twice(_dw_input_grad)
-_WEIGHT_GRAD = _twice(_dw_weight_grad)
+_FORWARD = serial_and_parallel(_dw_forward)
+_INPUT_GRAD = serial_and_parallel(_dw_input_grad)
+_WEIGHT_GRAD = serial_and_parallel(_dw_weight_grad)
 
 
 def _pick(pair, size: int):

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .._jit import jit
+from .._jit import serial_and_parallel
 
 __all__ = ["Layout", "layout_of", "stats", "affine", "reduce", "dx"]
 
@@ -159,15 +159,6 @@ def _ready() -> None:
 
         globals()["prange"] = numba.prange
         _READY = True
-
-
-def _twice(fn):
-    """(serial, parallel) kernels from one source (distinct names: distinct disk caches)."""
-    import types
-
-    ser = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_serial")
-    ser.__qualname__ = fn.__qualname__ + "_serial"
-    return jit(ser), jit(parallel=True)(fn)
 
 
 def _cl_stats(x, xs, dims, c, k, nb, s1, s2):
@@ -326,7 +317,7 @@ def _pl_dx(d, ds, x, xs, out, os, dims, mh, ml, a, b, e):
 
 
 _K = {
-    name: _twice(fn)
+    name: serial_and_parallel(fn)
     for name, fn in [
         ("cl_stats", _cl_stats),
         ("cl_reduce", _cl_reduce),
