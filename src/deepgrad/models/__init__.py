@@ -8,6 +8,7 @@ from .autoencoder import (
     conv_autoencoder,
     dense_autoencoder,
 )
+from .captioner import AttentionCaptionDecoder, CaptionDecoder, SceneEncoder
 from .char_rnn import CharRNN
 from .cnn import cifar_cnn, mnist_cnn
 from .dcgan import dcgan_discriminator, dcgan_generator, dense_discriminator, dense_generator
@@ -33,4 +34,6 @@ __all__ = ["mlp", "mnist_cnn", "cifar_cnn", "Autoencoder", "LinearAutoencoder",
            # word embeddings (issue 14)
            "Word2Vec", "KeyedVectors", "UnknownWordError",
            # sequences (issue 15)
-           "CharRNN", "KneserNeyLM", "Seq2Seq", "Attention"]
+           "CharRNN", "KneserNeyLM", "Seq2Seq", "Attention",
+           # captioning (issue 16)
+           "CaptionDecoder", "AttentionCaptionDecoder", "SceneEncoder"]
