@@ -1,5 +1,7 @@
 """train_epochs: learns, keeps the best validation epoch, resumes exactly after an interruption."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -70,3 +72,20 @@ def test_a_nan_loss_stops_with_the_epoch_named(tmp_path):
     with pytest.raises(FloatingPointError, match="the loss became nan in epoch 1"):
         train_epochs(m, lambda rng: iter([(X * np.nan, Y)]), _loss, _val, epochs=1, lr=0.1,
                      state_path=tmp_path / "s.npz", best_path=tmp_path / "b.npz")
+
+
+def test_maximize_keeps_the_first_best_epoch_and_lr_floor_sets_the_decay(tmp_path):
+    m, figures, weights = _model(), iter([0.5, 0.7, 0.7, 0.6]), []
+
+    def accuracy(model):  # ties with epoch 2 in epoch 3: epoch 2 (index 1) is kept
+        weights.append({k: np.array(v) for k, v in model.state_dict().items()})
+        return next(figures)
+
+    h = train_epochs(m, _batches, _loss, accuracy, epochs=4, lr=0.05, lr_floor=0.1,
+                     maximize=True, state_path=tmp_path / "s.npz", best_path=tmp_path / "b.npz")
+    assert h["best_epoch"] == [1]
+    for k, v in m.state_dict().items():
+        np.testing.assert_array_equal(np.asarray(v), weights[1][k])
+    assert h["lr"] == [0.05 * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * e / 4))) for e in range(4)]
+    _, plain = _train(tmp_path / "plain")  # the default: a cosine decay to zero, as before
+    assert plain["lr"] == [0.05 * 0.5 * (1 + math.cos(math.pi * e / 4)) for e in range(4)]

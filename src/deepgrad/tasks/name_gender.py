@@ -8,19 +8,22 @@ The label is the census's majority sex for the name: 5,163 distinct names, of wh
 both the male and the female list; those take the sex whose list gives the name the higher
 frequency (percent of that sex's population; the two populations are of similar size). The
 3 names with equal frequencies on both lists have no majority and are left out. 20% of the
-names (seed 0) are held out for the test; 10% of the rest pick the epoch.
+names (seed 0) are held out for the test; 10% of the rest pick the epoch (the first with the
+best validation accuracy). Training is ``deepgrad.train.epochs.train_epochs`` (Adam, cosine decay
+towards a tenth of ``lr``, gradients clipped to norm 5): ``state.npz`` after every epoch, so
+``--resume`` continues an interrupted run exactly.
 
 metrics.json: ``test_accuracy`` of the character LSTM; ``baseline_accuracy`` of deepgrad's own
 logistic regression (``deepgrad.linear.LogisticRegression``, L2, C chosen on the validation
 names) on character 1- to 3-grams of ``^name$``; ``majority_accuracy`` (always "female", the
-larger class) for scale.
+larger class) for scale; ``train_seconds`` is the time of all the epochs (their validation
+included, those before a resume too).
 """
 
 from __future__ import annotations
 
 import json
-import math
-import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,10 +32,9 @@ import numpy as np
 
 from ..functional import plain as F
 from ..models.char_classifier import CharClassifier
-from ..optim import Adam, clip_grad_norm_
-from ..random import get_rng, get_rng_state, set_rng_state
 from ..tensor import no_grad
-from ..train.checkpoint import load_checkpoint, save_checkpoint
+from ..train.checkpoint import load_checkpoint
+from ..train.epochs import train_epochs
 from .contract import Result, TaskError, param
 
 NAME = "name-gender"
@@ -164,55 +166,35 @@ def run(cfg: Config, out: Path, resume: bool = False) -> Result:
     print(f"{len(items):,} names ({sum(y for _, y in items):,} male): {len(train):,} train, "
           f"{len(val):,} validation, {len(test):,} test")
     model = build(cfg, len(codes.chars))
-    params = list(model.parameters())
-    opt = Adam(params, lr=cfg.lr)
     names_tr = [n for n, _ in train]
     y_tr = np.array([y for _, y in train])
     y_val = np.array([y for _, y in val])
-    best_val, best_epoch, start = -1.0, 0, 0
-    state = out / "state.npz"  # after every epoch: exact resume
-    if resume and state.is_file():
-        ck = load_checkpoint(state)
-        model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["optimizer"])
-        set_rng_state(ck["rng_state"])
-        best_val, best_epoch = ck["extra"]["best_val"], ck["extra"]["best_epoch"]
-        start = ck["epoch"] + 1
-        print(f"resumed after epoch {start}")
-    t0 = time.perf_counter()
-    for epoch in range(start, cfg.epochs):
-        lr = cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * epoch / cfg.epochs)))
-        for g in opt.param_groups:
-            g["lr"] = lr
-        model.train()
-        order = get_rng().permutation(len(train))
-        total = 0.0
+
+    def batches(rng: np.random.Generator) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        order = rng.permutation(len(train))
         for s in range(0, len(order), cfg.batch_size):
             idx = order[s:s + cfg.batch_size]
-            x, lens = codes.encode([names_tr[i] for i in idx])
-            loss = F.cross_entropy(model(x, lens), y_tr[idx])
-            opt.zero_grad()
-            loss.backward()
-            clip_grad_norm_(params, 5.0)
-            opt.step()
-            total += float(loss.data) * len(idx)
-        acc = float(np.mean(_predict(model, codes, [n for n, _ in val]).argmax(1) == y_val))
-        print(f"epoch {epoch + 1}/{cfg.epochs}: loss {total / len(train):.4f}, "
-              f"val_accuracy {acc:.4f}")
-        if acc > best_val:
-            best_val, best_epoch = acc, epoch + 1
-            save_checkpoint(out / "weights.npz", model, epoch=epoch)
-        save_checkpoint(state, model, opt, epoch, rng_state=get_rng_state(),
-                        extra={"best_val": best_val, "best_epoch": best_epoch})
-    seconds = time.perf_counter() - t0
-    model.load_state_dict(load_checkpoint(out / "weights.npz")["model"])
+            yield (*codes.encode([names_tr[i] for i in idx]), y_tr[idx])
+
+    def validate(m: CharClassifier) -> float:
+        return float(np.mean(_predict(m, codes, [n for n, _ in val]).argmax(1) == y_val))
+
+    # state.npz after every epoch (an interrupted run resumes exactly), weights.npz the best
+    history = train_epochs(
+        model, batches, lambda m, b: F.cross_entropy(m(b[0], b[1]), b[2]), validate,
+        epochs=cfg.epochs, lr=cfg.lr, state_path=out / "state.npz", best_path=out / "weights.npz",
+        clip=5.0, name="name-gender", steps_per_epoch=-(-len(train) // cfg.batch_size),
+        lr_floor=0.1, maximize=True)
+    best_epoch = history["best_epoch"][0] + 1
+    best_val = history["val"][best_epoch - 1]
+    seconds = sum(history["seconds"])
     y_te = np.array([y for _, y in test])
     test_acc = float(np.mean(_predict(model, codes, [n for n, _ in test]).argmax(1) == y_te))
     baseline, C = ngram_baseline(train, val, test)
     print(f"character LSTM {test_acc:.4f}, n-gram logistic regression {baseline:.4f} (C={C})")
     metrics = {"test_accuracy": test_acc, "baseline_accuracy": baseline,
                "majority_accuracy": float(np.mean(y_te == 0)), "val_accuracy": best_val,
-               "best_epoch": best_epoch, "baseline_C": C, "train_seconds": seconds,  # since resume
+               "best_epoch": best_epoch, "baseline_C": C, "train_seconds": seconds,
                "test_names": len(test)}
     return Result(metrics, {"weights": "weights.npz", "characters": "chars.json"}, sums)
 

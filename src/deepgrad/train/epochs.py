@@ -8,8 +8,15 @@ after every epoch so that an interrupted run resumes exactly (weights, optimizer
 
 ``batches(rng)`` yields the epoch's mini-batches (drawing any shuffling from ``rng``, deepgrad's
 generator); ``loss_fn(model, batch)`` returns the scalar loss Tensor; ``validate(model)`` returns
-the figure to minimize (a validation loss). After the loop the model holds the best epoch's
-weights.
+the figure to minimize (a validation loss), or with ``maximize=True`` to maximize (an accuracy).
+The learning rate of epoch e (0-based) is ``lr * (f + (1 - f) * (1 + cos(pi e / epochs)) / 2)``
+with ``f = lr_floor`` (default 0: a plain cosine decay from ``lr``; 0.1: towards a tenth). After
+the loop the model holds the best epoch's weights.
+
+When ``state_path`` exists the run continues after the epoch it records (weights, Adam, RNG,
+history); if that was the last epoch nothing is trained again and only the best weights are
+loaded, with the RNG left where the finished run left it (so several models trained one after
+another in one process resume exactly too).
 """
 
 from __future__ import annotations
@@ -33,11 +40,19 @@ def train_epochs(model: Any, batches: Callable[[Any], Iterable[Any]],
                  loss_fn: Callable[[Any, Any], Any], validate: Callable[[Any], float], *,
                  epochs: int, lr: float, state_path: Path, best_path: Path,
                  clip: float | None = 5.0, name: str = "model",
-                 steps_per_epoch: int | None = None) -> dict[str, list[float]]:
+                 steps_per_epoch: int | None = None, lr_floor: float = 0.0,
+                 maximize: bool = False) -> dict[str, list[float]]:
     """Train ``model`` (see the module docstring); returns ``{"loss", "val", "lr",
-    "seconds"}`` per epoch and ``"best_epoch"`` (0-based, as a one-element list)."""
+    "seconds"}`` per epoch and ``"best_epoch"`` (0-based, as a one-element list).
+
+    Ties: minimizing, an epoch equal to the best so far replaces its weights (while
+    ``best_epoch`` names the first of the tied epochs); with ``maximize`` a later epoch must beat
+    the best strictly, so the weights and ``best_epoch`` are both the first epoch reaching the
+    highest figure. An epoch's ``seconds`` include its validation."""
     if epochs < 1:
         raise ValueError(f"train_epochs: epochs must be >= 1, got {epochs}")
+    if not 0.0 <= lr_floor <= 1.0:
+        raise ValueError(f"train_epochs: lr_floor must be in [0, 1], got {lr_floor}")
     opt = optim.Adam(model.parameters(), lr=lr)
     history: dict[str, list[float]] = {"loss": [], "val": [], "lr": [], "seconds": []}
     start = 0
@@ -48,10 +63,11 @@ def train_epochs(model: Any, batches: Callable[[Any], Iterable[Any]],
         set_rng_state(ck["rng_state"])
         history = ck["history"]
         start = ck["epoch"] + 1
-        print(f"{name}: resumed after epoch {start}")
+        print(f"{name}: resumed after epoch {start}" if start < epochs else
+              f"{name}: trained earlier ({epochs} epochs); its best weights are loaded")
     params = list(model.parameters())
     for epoch in range(start, epochs):
-        rate = lr * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
+        rate = lr * (lr_floor + (1 - lr_floor) * 0.5 * (1 + math.cos(math.pi * epoch / epochs)))
         for g in opt.param_groups:
             g["lr"] = rate
         model.train()
@@ -81,10 +97,15 @@ def train_epochs(model: Any, batches: Callable[[Any], Iterable[Any]],
         history["val"].append(val)
         history["lr"].append(rate)
         history["seconds"].append(time.perf_counter() - t0)
-        if val <= min(history["val"]):
+        if maximize:
+            improved = val > max(history["val"][:-1], default=-math.inf)
+        else:
+            improved = val <= min(history["val"])
+        if improved:
             save_checkpoint(best_path, model, epoch=epoch)
         save_checkpoint(state_path, model, opt, epoch, rng_state=get_rng_state(), history=history)
-    best = int(min(range(len(history["val"])), key=history["val"].__getitem__))
+    pick = max if maximize else min  # the first epoch with the best figure
+    best = int(pick(range(len(history["val"])), key=history["val"].__getitem__))
     model.load_state_dict(load_checkpoint(best_path)["model"])
     model.eval()
     return {**history, "best_epoch": [best]}

@@ -9,20 +9,28 @@ sentences held out (seed 42), a vocabulary of the 10,000 most frequent training 
 (``deepgrad.models.SequenceTagger``): the course's SimpleRNN (left to right), a bidirectional
 LSTM, and the bidirectional LSTM with character-level word features (a char BiLSTM, for words
 outside the vocabulary). Each trains with Adam on padded batches (cross-entropy ignores the
-padding), keeping the epoch with the best accuracy on a validation part of the training
-sentences (5%); the test sentences are used once, at the end.
+padding; cosine decay of the learning rate towards a tenth, gradients clipped to norm 5),
+keeping the epoch with the best accuracy on a validation part of the training sentences (5%);
+the test sentences are used once, at the end.
+
+Training is ``deepgrad.train.epochs.train_epochs``: after every epoch each model's state
+(weights, Adam, RNG, history) is in ``state_<model>.npz`` and its best epoch's weights in
+``<model>.npz``, so ``deepgrad pos-tagger --resume --out DIR`` continues an interrupted run
+exactly (the same metrics as an uninterrupted run, timings aside); a model that had finished
+is not trained again.
 
 metrics.json: ``test_accuracy_<model>`` (padding excluded), ``oov_accuracy_<model>`` (test words
 outside the vocabulary), ``baseline_accuracy`` (each word's most frequent training tag),
 ``best_model`` index / ``test_accuracy`` / ``oov_accuracy`` of the model with the best
-validation accuracy (that is the one ``deepgrad tag`` uses).
+validation accuracy (that is the one ``deepgrad tag`` uses); per model also
+``val_accuracy_<model>``, ``best_epoch_<model>`` (1-based) and ``epoch_seconds_<model>`` (the
+best epoch's time, its validation included).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,10 +40,9 @@ import numpy as np
 from ...data.brown_tags import UNIVERSAL_TAGS
 from ...functional import plain as F
 from ...models.tagger import TAGGER_KINDS, SequenceTagger
-from ...optim import Adam, clip_grad_norm_
-from ...random import get_rng
-from ...tensor import no_grad
-from ...train.checkpoint import load_checkpoint, save_checkpoint
+from ...tensor import Tensor, no_grad
+from ...train.checkpoint import load_checkpoint
+from ...train.epochs import train_epochs
 from ..contract import Result, TaskError, param
 from .corpus import (
     IGNORE,
@@ -79,15 +86,17 @@ QUICK = Config(epochs=2, limit=600, batch_size=32, lr=1e-2, embedding_dim=32, hi
 
 
 def model_kinds(cfg: Config) -> list[str]:
+    """The models ``cfg.models`` names, in order (each once: it has one state file)."""
     kinds = [k.strip() for k in cfg.models.split(",") if k.strip()]
     bad = [k for k in kinds if k not in TAGGER_KINDS]
-    if bad or not kinds:
+    if bad or not kinds or len(set(kinds)) < len(kinds):
         raise TaskError(f"pos-tagger: models must be a comma-separated list of "
-                        f"{', '.join(TAGGER_KINDS)}; got {cfg.models!r}")
+                        f"{', '.join(TAGGER_KINDS)}, each at most once; got {cfg.models!r}")
     return kinds
 
 
 def build(cfg: Config, kind: str, enc: Encoder) -> SequenceTagger:
+    """An untrained ``SequenceTagger`` of ``kind`` for ``enc``'s vocabulary and tags."""
     return SequenceTagger(len(enc.words), len(enc.tags), kind, cfg.embedding_dim,
                           cfg.hidden_size, len(enc.chars), cfg.char_embedding_dim,
                           cfg.char_hidden_size, cfg.dropout)
@@ -128,45 +137,34 @@ def evaluate(model: SequenceTagger, enc: Encoder, sents: list[Sentence]) -> dict
             "tokens": total, "oov_tokens": oov_total}
 
 
+def _loss(model: SequenceTagger, b: Any) -> Tensor:
+    logits = _logits(model, b)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), b.tags.reshape(-1),
+                           ignore_index=IGNORE)
+
+
 def train_one(cfg: Config, kind: str, enc: Encoder, train: list[Sentence],
               val: list[Sentence], out: Path) -> tuple[SequenceTagger, dict[str, Any]]:
-    """Train one model; keep (and save to ``out/<kind>.npz``) its best epoch on validation."""
+    """Train one model with ``train_epochs`` and return it with its best epoch's weights and
+    ``{"val_accuracy", "epoch" (1-based), "train_seconds"}`` of that epoch.
+
+    Adam at ``cfg.lr`` with a cosine decay towards a tenth, gradients clipped to norm 5, the
+    epoch with the highest validation accuracy kept (the first, on a tie) in
+    ``out/<kind>.npz``; ``out/state_<kind>.npz`` after every epoch continues an interrupted
+    model exactly, and a finished one is only reloaded."""
     model = build(cfg, kind, enc)
-    params = list(model.parameters())
-    opt = Adam(params, lr=cfg.lr)
-    rng = get_rng()
     chars = kind == "char_bilstm"
-    best: dict[str, Any] = {"val_accuracy": -1.0}
-    n_params = sum(p.data.size for p in params)
+    n_params = sum(p.data.size for p in model.parameters())
     print(f"{kind}: {n_params:,} parameters, {cfg.epochs} epochs on {len(train):,} sentences")
-    for epoch in range(cfg.epochs):
-        lr = cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * epoch / cfg.epochs)))
-        for g in opt.param_groups:
-            g["lr"] = lr
-        model.train()
-        t0, loss_sum, steps = time.perf_counter(), 0.0, 0
-        for b in make_batches(enc, train, cfg.batch_size, chars, rng):
-            logits = _logits(model, b)
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), b.tags.reshape(-1),
-                                   ignore_index=IGNORE)
-            opt.zero_grad()
-            loss.backward()
-            clip_grad_norm_(params, 5.0)
-            opt.step()
-            loss_sum += float(loss.data)
-            steps += 1
-            if steps % 100 == 0:
-                print(f"{kind} epoch {epoch + 1}: {steps} steps, loss {loss_sum / steps:.4f}, "
-                      f"{time.perf_counter() - t0:.0f} s", flush=True)
-        secs = time.perf_counter() - t0
-        acc = evaluate(model, enc, val)["accuracy"]
-        print(f"{kind} epoch {epoch + 1}/{cfg.epochs}: loss {loss_sum / max(steps, 1):.4f}, "
-              f"val_accuracy {acc:.4f}, lr {lr:.2e}, {secs:.0f} s")
-        if acc > best["val_accuracy"]:
-            best = {"val_accuracy": acc, "epoch": epoch + 1, "train_seconds": secs}
-            save_checkpoint(out / f"{kind}.npz", model, epoch=epoch, extra=best)
-    model.load_state_dict(load_checkpoint(out / f"{kind}.npz")["model"])
-    return model, best
+    history = train_epochs(
+        model, lambda rng: make_batches(enc, train, cfg.batch_size, chars, rng), _loss,
+        lambda m: evaluate(m, enc, val)["accuracy"], epochs=cfg.epochs, lr=cfg.lr,
+        state_path=out / f"state_{kind}.npz", best_path=out / f"{kind}.npz", clip=5.0,
+        name=kind, steps_per_epoch=-(-len(train) // cfg.batch_size), lr_floor=0.1,
+        maximize=True)
+    best = history["best_epoch"][0]
+    return model, {"val_accuracy": history["val"][best], "epoch": best + 1,
+                   "train_seconds": history["seconds"][best]}
 
 
 def _data(cfg: Config) -> tuple[list[Sentence], dict[str, str]]:
@@ -186,10 +184,11 @@ def _data(cfg: Config) -> tuple[list[Sentence], dict[str, str]]:
 
 
 def run(cfg: Config, out: Path, resume: bool = False) -> Result:
-    """Read Brown, split it as the course, train each model, evaluate on the held-out 25%."""
-    if resume:
-        raise TaskError("pos-tagger keeps no mid-run training state, so it cannot resume; start a "
-                        "new run (without --resume)")
+    """Read Brown, split it as the course, train each model, evaluate on the held-out 25%.
+
+    With ``resume`` (``out`` an interrupted run's directory) every model continues from its
+    ``state_<model>.npz`` (see ``train_one``); the data, split and vocabulary are rebuilt
+    deterministically from the config."""
     kinds = model_kinds(cfg)
     sents, sums = _data(cfg)
     train_all, test = split_sentences(sents, cfg.test_size, cfg.split_seed)
