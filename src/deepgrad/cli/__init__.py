@@ -20,6 +20,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from .caption import add_caption
 from .classify import add_classify
 from .data import add_data
 from .dense import add_localize, add_segment
@@ -35,7 +36,7 @@ __all__ = ["main", "build_parser", "COMMANDS"]
 # ----------------------------------------------------------------------------- the table
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_data, add_task_commands, add_sample, add_morph, add_visualize, add_word2vec_verbs,
-    add_classify, add_tag, add_segment, add_localize]
+    add_classify, add_tag, add_segment, add_localize, add_caption]
 
 
 def build_parser() -> argparse.ArgumentParser:

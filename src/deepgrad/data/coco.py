@@ -54,6 +54,8 @@ def _images_by_id(d: dict, path: Path, folder: Path) -> dict[int, dict]:
         try:
             images[im["id"]] = {"image_id": im["id"], "file": folder / im["file_name"],
                                 "width": im.get("width"), "height": im.get("height")}
+            if "combination" in im:  # the composed scenes' primary pair (A, relation, B)
+                images[im["id"]]["combination"] = im["combination"]
         except (KeyError, TypeError) as e:
             raise DataError(f"{path}: image entry {im!r} lacks {e}") from e
     return images

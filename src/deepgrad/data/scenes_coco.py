@@ -60,6 +60,7 @@ def write_scenes_coco(
     x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
     n_train: int = 2000, n_val: int = 200, n_test: int = 200,
     source: str = "mnist", canvas: int = 64, seed: int = 0, n_heldout: int = 20,
+    n_objects: tuple[int, int] = (2, 4),
 ) -> Path:
     """Compose and write train/val/test scenes under ``root`` (replaced as a whole).
 
@@ -73,7 +74,8 @@ def write_scenes_coco(
     info = {"description": f"deepgrad composed scenes from real {source} images "
                            "(captions from a grammar; see deepgrad.data.scenes)",
             "version": "1", "year": 2014, "source": source, "seed": seed, "canvas": canvas,
-            "heldout_combinations": [list(c) for c in heldout]}
+            "heldout_combinations": [list(c) for c in heldout],
+            "n_objects": list(n_objects)}
     plan = [("train", n_train, x_train, y_train), ("val", n_val, x_train, y_train),
             ("test", n_test, x_test, y_test)]
     with atomic_dir(root) as tmp:
@@ -83,7 +85,7 @@ def write_scenes_coco(
             if n == 0:
                 continue
             scenes = compose_scenes(n, xs, ys, split=split, source=source, canvas=canvas,
-                                    seed=seed, n_heldout=n_heldout)
+                                    seed=seed, n_heldout=n_heldout, n_objects=n_objects)
             caps, insts, files = scenes_to_coco(scenes, split, source, info, first_id)
             first_id += n
             img_dir, mask_dir = tmp / f"{split}2014", tmp / f"masks_{split}2014"

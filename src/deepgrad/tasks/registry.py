@@ -23,6 +23,7 @@ _MODULES = {
     "char-rnn": "char_rnn",
     "segmentation": "segmentation",
     "localization": "localization",
+    "captioning": "captioning",
 }
 
 

@@ -1,0 +1,103 @@
+"""``deepgrad caption IMAGE... [--run DIR] [--greedy] [--beam N] [--decoder KIND]
+[--attention-picture PNG]``: a sentence about each image from a trained captioning run (default:
+the latest finished one, its better decoder), with its log-probability, and optionally where the
+attention decoder looked for each word. It says what the model was trained on, and warns when an
+image is not like its training images (a photo shown to a scenes model)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["add_caption"]
+
+
+def _unlike_training(path: str, info: dict) -> str | None:
+    """Why ``path`` does not look like the run's training images, or None."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            w, h, mode = im.width, im.height, im.mode
+            colour = mode not in ("L", "1", "I", "I;16") and _is_colour(im)
+    except OSError:
+        return None  # the captioner reports unreadable images itself
+    if info.get("encoder") == "scene-cnn":
+        side = int(info.get("image_size", 64))
+        if colour or (w, h) != (side, side):
+            return (f"{path} is a {w} x {h} {'colour' if colour else 'grey'} image, but this "
+                    f"model only knows {info.get('trained_on', 'its scenes')} ({side} x {side} "
+                    f"grey canvases of a few objects on black): its caption describes the image "
+                    f"as if it were such a scene, not what is in it")
+    return None
+
+
+def _is_colour(im) -> bool:
+    import numpy as np
+
+    a = np.asarray(im.convert("RGB").resize((32, 32)), dtype=np.int16)
+    return bool(np.abs(a - a.mean(axis=2, keepdims=True)).max() > 8)
+
+
+def _caption_command(args: argparse.Namespace) -> int:
+    from deepgrad.tasks import TaskError, get_task, latest_run, read_run
+    from deepgrad.tasks.rundir import out_root
+
+    module = get_task("captioning")
+    try:
+        run = args.run if args.run is not None else latest_run("captioning")
+        if run is None:
+            raise TaskError(f"no finished run of captioning under {out_root() / 'captioning'}; "
+                            "run `deepgrad captioning` (or `deepgrad captioning --quick`) first")
+        if read_run(run, "captioning").metrics is None:
+            raise TaskError(f"{run}: the run did not finish (no metrics.json)")
+        cap = module.load(Path(run))
+        for p in args.images:
+            if not Path(p).is_file():
+                raise TaskError(f"image file {p} not found")
+        method = "greedy" if args.greedy else "beam"
+        got = cap.caption(args.images, method=method, beam_width=args.beam,
+                          decoder=args.decoder)
+        decoder = args.decoder or cap.default
+        print(f"model: {run} ({decoder} decoder, {method}"
+              f"{'' if args.greedy else f' width {args.beam or cap.cfg.beam_width}'}), trained on "
+              f"{cap.trained_on}")
+        for p, (words, lp) in zip(args.images, got, strict=True):
+            warn = _unlike_training(p, cap.info)
+            if warn:
+                sys.stdout.flush()
+                print(f"note: {warn}", file=sys.stderr, flush=True)
+            print(f"{p}: {' '.join(words)}  (log p = {lp:.3f})")
+        if args.attention_picture:
+            from deepgrad.tasks.captioning.pictures import attention_grid
+
+            panels = []
+            for p in args.images:
+                image, words, alpha = cap.attention(p, args.beam)
+                panels.append((image, words, alpha, Path(p).name))
+            if not attention_grid(panels, Path(args.attention_picture),
+                                  f"where the attention decoder looked ({cap.trained_on})"):
+                raise TaskError("drawing the attention picture needs matplotlib")
+            print(f"attention picture: {args.attention_picture}")
+    except TaskError as e:
+        print(f"deepgrad caption: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def add_caption(sub: argparse._SubParsersAction) -> None:
+    """Register ``deepgrad caption``."""
+    p = sub.add_parser("caption", help="describe images in a sentence with a captioning run",
+                       description=__doc__)
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="an image file (PNG, JPEG, ...)")
+    p.add_argument("--run", metavar="DIR", default=None,
+                   help="the captioning run directory (default: the latest finished run)")
+    p.add_argument("--decoder", default=None, choices=["attention", "noattention"],
+                   help="which of the run's decoders (default: the better one on the test split)")
+    p.add_argument("--beam", type=int, default=None, metavar="N",
+                   help="beam width (default: the run's beam_width)")
+    p.add_argument("--greedy", action="store_true", help="greedy decoding instead of beam search")
+    p.add_argument("--attention-picture", metavar="PNG", default=None,
+                   help="save where the attention decoder looked for each word")
+    p.set_defaults(func=_caption_command)
