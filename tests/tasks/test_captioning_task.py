@@ -264,3 +264,36 @@ def test_full_config_reaches_the_targets(tmp_path):
     assert m["content_accuracy"] >= m["content_accuracy_nn"] + 0.15, m
     assert m["content_accuracy"] >= 0.80, m
     assert m["next_word_accuracy"] > 0.5, m
+
+
+def test_resumed_after_an_interruption_equals_an_uninterrupted_run(tmp_path, monkeypatch):
+    """The power goes off after the no-attention decoder's first epoch (the encoder finished,
+    its features cached); the resumed run ends with the uninterrupted run's metrics."""
+    import deepgrad.train.epochs as epochs
+
+    cfg = Config(train_images=60, val_images=10, test_images=10, encoder_images=200,
+                 encoder_epochs=1, epochs=2, hidden=16, embed=8, img_bottleneck=8,
+                 logit_bottleneck=8, attn_size=8, min_count=1, beam_width=2)
+    _, whole = run_task(captioning, cfg, tmp_path / "whole", seed=3)
+    real, states, written = epochs.save_checkpoint, [], []
+
+    def crash(path, *args, **kwargs):
+        real(path, *args, **kwargs)
+        if path.name.startswith("state_"):
+            states.append(path.name)
+            if len(states) == 2:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(epochs, "save_checkpoint", crash)
+    with pytest.raises(KeyboardInterrupt):
+        run_task(captioning, cfg, tmp_path / "cut", seed=3)
+    assert states == ["state_encoder.npz", "state_noattention.npz"]
+
+    def record(path, *args, **kwargs):
+        written.append(path.name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(epochs, "save_checkpoint", record)
+    _, resumed = run_task(captioning, None, tmp_path / "cut", resume=True)
+    assert "state_encoder.npz" not in written and written.count("state_noattention.npz") == 1
+    assert resumed.metrics == whole.metrics

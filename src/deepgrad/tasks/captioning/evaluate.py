@@ -48,11 +48,13 @@ def teacher_forced(decoder: Any, feats: np.ndarray, rows: np.ndarray, tokens: np
 
 def generate(decoder: Any, feats: np.ndarray, vocab: Vocabulary, max_len: int,
              method: str = "beam", beam_width: int = 5, temperature: float = 1.0,
-             batch: int = 64) -> tuple[list[list[str]], np.ndarray]:
+             batch: int = 64, length_norm: str = "gnmt", alpha: float = 0.6
+             ) -> tuple[list[list[str]], np.ndarray]:
     """Captions (word lists) for image features ``feats`` and their log-probabilities.
 
-    ``method``: ``greedy``, ``beam`` (width ``beam_width``) or ``sample`` (at ``temperature``,
-    drawing from deepgrad's generator)."""
+    ``method``: ``greedy``, ``beam`` (width ``beam_width``, hypotheses ranked by
+    ``length_norm`` with ``alpha``: see :mod:`deepgrad.decode.beam`) or ``sample`` (at
+    ``temperature``, drawing from deepgrad's generator)."""
     words: list[list[str]] = []
     logps: list[np.ndarray] = []
     decoder.eval()
@@ -65,7 +67,9 @@ def generate(decoder: Any, feats: np.ndarray, vocab: Vocabulary, max_len: int,
             if method == "greedy":
                 res = decode.greedy(decoder.step, start, state, **kw)
             elif method == "beam":
-                res = decode.beam_search(decoder.step, start, state, beam_width=beam_width, **kw)
+                res = decode.beam_search(decoder.step, start, state, beam_width=beam_width,
+                                         length_norm=length_norm, alpha=alpha,  # type: ignore
+                                         **kw)
             elif method == "sample":
                 res = decode.sample(decoder.step, start, state, temperature=temperature, **kw)
             else:
