@@ -8,6 +8,7 @@ description says otherwise). Imports happen inside, so a worker only loads its o
 from __future__ import annotations
 
 from .base import Workload
+from .captioning import CAPTIONING_WORKLOADS
 from .efficientnet import EFFNET_WORKLOADS
 from .generative import GENERATIVE_WORKLOADS
 from .models import MODEL_WORKLOADS
@@ -18,6 +19,7 @@ from .zoo import ZOO_WORKLOADS
 
 WORKLOADS: dict[str, Workload] = {w.name: w for w in OP_WORKLOADS + MODEL_WORKLOADS
                                  + GENERATIVE_WORKLOADS + ZOO_WORKLOADS + EFFNET_WORKLOADS
-                                 + TAGGER_WORKLOADS + SEGMENTATION_WORKLOADS}
+                                 + TAGGER_WORKLOADS + SEGMENTATION_WORKLOADS
+                                 + CAPTIONING_WORKLOADS}
 
 __all__ = ["WORKLOADS", "Workload"]
