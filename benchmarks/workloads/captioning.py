@@ -193,9 +193,10 @@ def torch_caption_loss(logits: torch.Tensor, targets: torch.Tensor, pad: int = P
 
 
 def torch_attention_penalty(alpha: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """sum_i (1 - sum_t alpha_ti)^2 over the real steps, averaged over the batch."""
-    cover = (alpha * mask.to(alpha.dtype).unsqueeze(-1)).sum(dim=1)
-    return ((1.0 - cover) ** 2).sum(dim=1).mean()
+    """sum_n sum_i (1 - sum_t alpha_nti)^2 over the real steps, per real target."""
+    m = mask.to(alpha.dtype)
+    cover = (alpha * m.unsqueeze(-1)).sum(dim=1)
+    return ((1.0 - cover) ** 2).sum() / m.sum().clamp(min=1.0)
 
 
 # ---------------------------------------------------------------- data

@@ -251,3 +251,27 @@ def test_the_benchmarks_torch_decoding_loops_decode_as_deepgrad(beam):
             tokens, lp = torch_beam_search(t, torch.tensor(x), 7, beam)
     np.testing.assert_array_equal(d.tokens, tokens.numpy())
     close(d.log_prob, lp, 1e-12, f"torch loop vs deepgrad beam={beam} log p")
+
+
+def test_beam_search_with_the_attention_decoders_reorder_equals_the_generic_one():
+    """``AttentionCaptionDecoder.reorder`` skips copying the annotations when a beam only
+    reorders its own hypotheses: the same captions and log-probabilities as reorder_state."""
+    from deepgrad import decode, no_grad
+
+    rng = np.random.default_rng(5)
+    m = AttentionCaptionDecoder(16, 30, hidden=24, embed=8, img_bottleneck=8,
+                                logit_bottleneck=8)
+    m.eval()
+    a = rng.normal(size=(7, 9, 16)).astype(np.float32)
+    with no_grad():
+        r1 = decode.beam_search(m.step, np.full(7, 2), m.initial_state(a), max_len=12, end=3,
+                                beam_width=4)
+        r2 = decode.beam_search(m.step, np.full(7, 2), m.initial_state(a), max_len=12, end=3,
+                                beam_width=4, reorder=m.reorder)
+    np.testing.assert_array_equal(r1.tokens, r2.tokens)
+    np.testing.assert_array_equal(r1.log_prob, r2.log_prob)
+
+
+def test_scene_encoder_vector_needs_a_side_that_is_a_multiple_of_32():
+    with pytest.raises(ValueError, match="multiple of 32.*got a 40 x 40 image"):
+        SceneEncoder().vector(np.zeros((1, 1, 40, 40), np.float32))

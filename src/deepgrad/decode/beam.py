@@ -38,7 +38,7 @@ from .common import (
     run_prefix,
 )
 
-__all__ = ["beam_search", "length_normalized"]
+__all__ = ["beam_search", "length_normalized", "top_k_stable"]
 
 
 def length_normalized(log_prob: np.ndarray, lengths: np.ndarray, length_norm: str = "gnmt",
@@ -54,6 +54,24 @@ def length_normalized(log_prob: np.ndarray, lengths: np.ndarray, length_norm: st
         return lp.copy()
     raise ValueError(f"beam_search: length_norm must be 'gnmt', 'average' or 'none', got "
                      f"{length_norm!r}")
+
+
+def top_k_stable(scores: np.ndarray, k: int) -> np.ndarray:
+    """The column indices of each row's ``k`` largest scores, best first, ties to the lower
+    index: exactly ``np.argsort(-scores, axis=1, kind="stable")[:, :k]``, without sorting the
+    whole row. (The k-th largest value t is found by partition; every score above t is kept,
+    and of those equal to t the first ones; the k kept are then sorted stably.)"""
+    n = scores.shape[1]
+    if k >= n:
+        return np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    t = np.partition(scores, n - k, axis=1)[:, n - k][:, None]
+    above = scores > t
+    need = k - above.sum(axis=1, keepdims=True)
+    equal = scores == t
+    keep = above | (equal & (np.cumsum(equal, axis=1) <= need))
+    idx = np.nonzero(keep)[1].reshape(scores.shape[0], k)  # ascending column order per row
+    vals = np.take_along_axis(scores, idx, axis=1)
+    return np.take_along_axis(idx, np.argsort(-vals, axis=1, kind="stable"), axis=1)
 
 
 def beam_search(step: Step, start: Any, state: Any = None, max_len: int = 50,
@@ -99,7 +117,7 @@ def beam_search(step: Step, start: Any, state: Any = None, max_len: int = 50,
             cand[finished] = -np.inf
             cand[finished, 0] = scores[finished]
             flat = cand.reshape(B, K * V)
-            best = np.argsort(-flat, axis=1, kind="stable")[:, :K]  # ties: the lower index
+            best = top_k_stable(flat, K)  # ties: the lower index
             origin, tok = best // V, best % V
             scores = np.take_along_axis(flat, best, axis=1)
             was_done = np.take_along_axis(finished, origin, axis=1)

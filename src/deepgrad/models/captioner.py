@@ -23,7 +23,7 @@ each step the previous hidden state chooses where to look::
     p(y_t | y_<t, a) = softmax(W_v elu(W_l [h_t; z_t] + b_l) + b_v)
 
 and optionally the paper's doubly stochastic penalty lambda * sum_i (1 - sum_t alpha_ti)^2
-(``attention_penalty``), which asks every location to be looked at about once over the caption.
+(``attention_penalty``), which pushes the attention to cover the whole image over a caption.
 Because alpha_t depends on h_{t-1}, this decoder runs one LSTM cell per step (no fused sequence).
 
 ``step(tokens, state)`` is the one-step form for :mod:`deepgrad.decode`; ``initial_state(x)``
@@ -114,9 +114,11 @@ class CaptionDecoder(nn.Module):
 
     def step(self, tokens: np.ndarray, state: dict[str, Any]) -> tuple[Tensor, dict[str, Any]]:
         """log p(y_t | y_<t, x) (N, vocab) after the words ``tokens`` (N,), and the new state."""
-        x = self.embed(np.asarray(tokens)[:, None])
-        out, (h, c) = self.lstm(x, (state["h"].unsqueeze(0), state["c"].unsqueeze(0)))
-        return F.log_softmax(self.readout(out[:, 0]), dim=-1), {"h": h[0], "c": c[0]}
+        x = self.embed(np.asarray(tokens))
+        lstm = self.lstm  # one step of the same LSTM: its cell on its own weights
+        h, c = F.lstm_cell(x, state["h"], state["c"], lstm.weight_ih_l0, lstm.weight_hh_l0,
+                           lstm.bias_ih_l0, lstm.bias_hh_l0)
+        return F.log_softmax(self.readout(h), dim=-1), {"h": h, "c": c}
 
 
 class AttentionCaptionDecoder(nn.Module):
@@ -154,7 +156,22 @@ class AttentionCaptionDecoder(nn.Module):
         ``"keys"`` W_a a_i + b_a (N, L, A), computed once per image."""
         a = self._annotations(a)
         h0 = self.init_state(a.mean(axis=1))
-        return {"h": h0, "c": h0, "a": a, "keys": self.w_a(a)}
+        return {"h": h0, "c": h0, "a": a, "keys": self.w_a(a),
+                "image": np.arange(a.shape[0])}
+
+    def reorder(self, state: dict[str, Any], index: np.ndarray) -> dict[str, Any]:
+        """The state of rows ``index`` (for beam search): the per-image annotations and keys
+        are only copied when the rows' images change (not when a beam reorders its own
+        hypotheses), the rest always."""
+        def take(v: Any) -> Any:
+            return Tensor(np.take(v.data, index, axis=0)) if isinstance(v, Tensor) \
+                else np.take(v, index, axis=0)
+
+        image = state["image"][index]
+        same = len(image) == len(state["image"]) and np.array_equal(image, state["image"])
+        new = {k: (v if same and k in ("a", "keys") else take(v)) for k, v in state.items()}
+        new["image"] = image
+        return new
 
     def _attend(self, h: Tensor, state: dict[str, Any]) -> tuple[Tensor, Tensor]:
         e = self.v(F.tanh(self.w_h(h).unsqueeze(1) + state["keys"])).squeeze(-1)  # (N, L)
@@ -187,10 +204,18 @@ class AttentionCaptionDecoder(nn.Module):
 
 
 def attention_penalty(alpha: Tensor, mask: np.ndarray) -> Tensor:
-    """sum_i (1 - sum_t alpha_ti)^2, averaged over the batch; ``mask`` (N, T) 1 on real steps."""
-    m = Tensor(np.asarray(mask, dtype=alpha.dtype)[:, :, None])
+    """The doubly stochastic penalty sum_n sum_i (1 - sum_t alpha_nti)^2 over the real steps
+    (``mask`` (N, T), 1 where the target is a word or END), divided by the number of real
+    targets, as :func:`caption_loss` is: so ``loss + lambda * penalty`` weighs the two as the
+    paper's per-caption sum -sum_t log p + lambda sum_i (...)^2 does.
+
+    Over T steps the weights sum to T, so with fewer steps than locations (T < L) the penalty
+    cannot reach 0: its minimum (L - T)^2 / L is an even spread. It pushes attention to cover
+    the whole image over a caption rather than dwell on one place."""
+    mk = np.asarray(mask, dtype=alpha.dtype)
+    m = Tensor(mk[:, :, None])
     cover = (alpha * m).sum(axis=1)  # (N, L)
-    return ((1.0 - cover) ** 2).sum(axis=1).mean()
+    return ((1.0 - cover) ** 2).sum() * (1.0 / max(float(mk.sum()), 1.0))
 
 
 __all__ += ["attention_penalty"]
@@ -243,6 +268,10 @@ class SceneEncoder(nn.Module):
     def vector(self, x: Any) -> Tensor:
         """(N, 16 C): the feature map max-pooled to 4 x 4, flattened."""
         m = self.feature_map(x)
+        if m.shape[2] % 4 or m.shape[3] % 4:
+            raise ValueError(f"SceneEncoder.vector: the image side must be a multiple of 32 "
+                             f"(its {m.shape[2]} x {m.shape[3]} feature map is pooled to 4 x 4), "
+                             f"got a {8 * m.shape[2]} x {8 * m.shape[3]} image")
         k = (m.shape[2] // 4, m.shape[3] // 4)
         return F.max_pool2d(m, kernel_size=k).reshape(m.shape[0], -1)
 

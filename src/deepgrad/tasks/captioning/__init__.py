@@ -119,6 +119,9 @@ class Config:
     batch_size: int = param(64, "images per gradient step (one caption each)")
     lr: float = param(1e-3, "Adam's learning rate (cosine decay to 0)")
     beam_width: int = param(5, "beam width of the beam-search figures")
+    length_norm: Literal["gnmt", "average", "none"] = param(
+        "gnmt", "how beam search ranks finished captions of different lengths")
+    length_alpha: float = param(0.6, "alpha of the gnmt length penalty ((5 + |Y|) / 6) ** alpha")
 
 
 QUICK = Config(train_images=300, val_images=40, test_images=40, encoder_images=1000,
@@ -215,7 +218,8 @@ def _figures(decoder: Any, feats: np.ndarray, data: CaptionData, ids: list[np.nd
     rows, tok = _expand(feats, ids)
     loss, acc = teacher_forced(decoder, feats, rows, tok, vocab.pad_id)
     greedy, _ = generate(decoder, feats, vocab, cfg.max_len, "greedy")
-    beam, beam_lp = generate(decoder, feats, vocab, cfg.max_len, "beam", cfg.beam_width)
+    beam, beam_lp = generate(decoder, feats, vocab, cfg.max_len, "beam", cfg.beam_width,
+                             length_norm=cfg.length_norm, alpha=cfg.length_alpha)
     g, b = score_captions(greedy, data.tokens), score_captions(beam, data.tokens)
     out: dict[str, float | None] = {"loss": loss, "next_word_accuracy": acc,
                                     **{f"{k}_beam": v for k, v in b.items()},
@@ -417,7 +421,8 @@ class Captioner:
         vec, ann = self.encoder.encode(self._images(images))
         feats = ann if self.decoders[tag].attention else vec
         words, lp = generate(self.decoders[tag], feats, self.vocab, self.cfg.max_len, method,
-                             beam_width or self.cfg.beam_width)
+                             beam_width or self.cfg.beam_width,
+                             length_norm=self.cfg.length_norm, alpha=self.cfg.length_alpha)
         return list(zip(words, [float(v) for v in lp], strict=True))
 
     def attention(self, image: Any, beam_width: int | None = None
@@ -429,7 +434,8 @@ class Captioner:
         _, ann = self.encoder.encode(x)
         dec = self.decoders["attention"]
         words, _ = generate(dec, ann, self.vocab, self.cfg.max_len, "beam",
-                            beam_width or self.cfg.beam_width)
+                            beam_width or self.cfg.beam_width,
+                            length_norm=self.cfg.length_norm, alpha=self.cfg.length_alpha)
         alpha = attention_of(dec, ann[0], [*self.vocab.encode(words[0]), self.vocab.end_id],
                              self.vocab.start_id)
         side = int(round(np.sqrt(alpha.shape[1])))

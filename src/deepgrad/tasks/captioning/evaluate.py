@@ -69,7 +69,7 @@ def generate(decoder: Any, feats: np.ndarray, vocab: Vocabulary, max_len: int,
             elif method == "beam":
                 res = decode.beam_search(decoder.step, start, state, beam_width=beam_width,
                                          length_norm=length_norm, alpha=alpha,  # type: ignore
-                                         **kw)
+                                         reorder=getattr(decoder, "reorder", None), **kw)
             elif method == "sample":
                 res = decode.sample(decoder.step, start, state, temperature=temperature, **kw)
             else:
