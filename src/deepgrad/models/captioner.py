@@ -123,7 +123,8 @@ class CaptionDecoder(nn.Module):
 
 class AttentionCaptionDecoder(nn.Module):
     """``AttentionCaptionDecoder(annotation_size, vocab, img_bottleneck=120, hidden=300,
-    embed=100, logit_bottleneck=120, attn_size=None)``: Show, Attend and Tell.
+    embed=100, logit_bottleneck=120, attn_size=None, image_init=True)``: Show, Attend and Tell
+    (``image_init=False``: the initial state does not see the image).
 
     ``forward(a (N, L, D), tokens_in (N, T)) -> (logits (N, T, vocab), alpha (N, T, L))``."""
 
@@ -131,9 +132,10 @@ class AttentionCaptionDecoder(nn.Module):
 
     def __init__(self, annotation_size: int, vocab: int, img_bottleneck: int = 120,
                  hidden: int = 300, embed: int = 100, logit_bottleneck: int = 120,
-                 attn_size: int | None = None) -> None:
+                 attn_size: int | None = None, image_init: bool = True) -> None:
         super().__init__()
         d = int(annotation_size)
+        self.image_init = bool(image_init)
         self.features, self.vocab, self.hidden = d, int(vocab), int(hidden)
         a = int(attn_size or hidden)
         self.init_state = _InitialState(d, img_bottleneck, hidden)
@@ -155,7 +157,11 @@ class AttentionCaptionDecoder(nn.Module):
         """``{"h", "c"}`` (N, hidden), the annotations ``"a"`` (N, L, D) and their projection
         ``"keys"`` W_a a_i + b_a (N, L, A), computed once per image."""
         a = self._annotations(a)
-        h0 = self.init_state(a.mean(axis=1))
+        # image_init=False: h_0 = c_0 is a learned constant (the initial-state network on a
+        # zero vector), so the decoder sees the image only through what it attends to
+        x = a.mean(axis=1) if self.image_init else Tensor(np.zeros((a.shape[0], a.shape[2]),
+                                                                  dtype=a.dtype))
+        h0 = self.init_state(x)
         return {"h": h0, "c": h0, "a": a, "keys": self.w_a(a),
                 "image": np.arange(a.shape[0])}
 

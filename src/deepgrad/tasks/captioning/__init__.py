@@ -111,6 +111,11 @@ class Config:
     attn_size: int | None = param(None, "hidden size of the attention score (default: hidden)")
     attention_penalty: float = param(0.0, "lambda of Show-Attend-Tell's doubly stochastic "
                                      "penalty sum_i (1 - sum_t alpha_ti)^2")
+    attention_init: Literal["image", "none"] = param(
+        "image", "the attention decoder's initial state: from the mean annotation (Show, Attend "
+        "and Tell) or a learned constant (the image reaches it only by attending)")
+    word_dropout: float = param(0.0, "in training, the fraction of the decoder's input words "
+                                "replaced by UNK (the caption so far says less: look instead)")
     min_count: int = param(5, "keep words seen at least this often in training captions")
     max_len: int = param(20, "longest caption, in words (also the generation limit)")
     long_captions: Literal["error", "drop", "truncate"] = param(
@@ -130,6 +135,8 @@ QUICK = Config(train_images=300, val_images=40, test_images=40, encoder_images=1
 
 
 def _check(cfg: Config) -> None:
+    if not 0.0 <= cfg.word_dropout < 1.0:
+        raise TaskError(f"captioning: word_dropout must be in [0, 1), got {cfg.word_dropout}")
     if not 2 <= cfg.max_objects <= 4:
         raise TaskError(f"captioning: max_objects must be 2..4, got {cfg.max_objects}")
     for name in ("train_images", "val_images", "test_images", "epochs", "batch_size",
@@ -151,7 +158,8 @@ def build_decoder(cfg: Config, attention: bool, vocab_size: int, vec_size: int,
     kw = {"img_bottleneck": cfg.img_bottleneck, "hidden": cfg.hidden, "embed": cfg.embed,
           "logit_bottleneck": cfg.logit_bottleneck}
     if attention:
-        return AttentionCaptionDecoder(ann_size, vocab_size, attn_size=cfg.attn_size, **kw)
+        return AttentionCaptionDecoder(ann_size, vocab_size, attn_size=cfg.attn_size,
+                                       image_init=cfg.attention_init == "image", **kw)
     return CaptionDecoder(vec_size, vocab_size, **kw)
 
 
@@ -187,18 +195,26 @@ def _expand(feats: np.ndarray, ids: list[np.ndarray]) -> tuple[np.ndarray, np.nd
 def _train(cfg: Config, out: Path, tag: str, decoder: Any, data: CaptionData,
            ids: list[np.ndarray], feats: np.ndarray, val_feats: np.ndarray,
            val_ids: list[np.ndarray], pad: int) -> dict:
+    from ...random import get_rng
+
     rows, vtok = _expand(val_feats, val_ids)
-    lam = float(cfg.attention_penalty)
+    lam, p_drop = float(cfg.attention_penalty), float(cfg.word_dropout)
+    unk = 1  # Vocabulary.unk_id
 
     def loss_fn(m: Any, b: tuple) -> Tensor:
         x, tok = b
+        words_in = tok[:, :-1]
+        if p_drop:  # START stays; real words become UNK with probability p_drop
+            drop = get_rng().random(words_in.shape) < p_drop
+            drop[:, 0] = False
+            words_in = np.where(drop & (words_in != pad), unk, words_in)
         if m.attention:
-            logits, alpha = m(x, tok[:, :-1])
+            logits, alpha = m(x, words_in)
             loss = caption_loss(logits, tok[:, 1:], pad)
             if lam:
                 loss = loss + lam * attention_penalty(alpha, tok[:, 1:] != pad)
             return loss
-        return caption_loss(m(x, tok[:, :-1]), tok[:, 1:], pad)
+        return caption_loss(m(x, words_in), tok[:, 1:], pad)
 
     def validate(m: Any) -> float:
         return teacher_forced(m, val_feats, rows, vtok, pad)[0]

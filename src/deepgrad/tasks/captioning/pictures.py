@@ -21,7 +21,7 @@ def _upsample(alpha: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 
 def attention_grid(panels: list[tuple[np.ndarray, list[str], np.ndarray, str]], path: Path,
-                   title: str, max_words: int = 12) -> bool:
+                   title: str, max_words: int = 21) -> bool:
     """One row per ``(image, words, alpha (T, L) or (T, h, w), verdict)``: the image, then each
     word (END last) over its attention map. Returns False when matplotlib is missing."""
     try:
