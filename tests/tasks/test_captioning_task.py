@@ -297,3 +297,40 @@ def test_resumed_after_an_interruption_equals_an_uninterrupted_run(tmp_path, mon
     _, resumed = run_task(captioning, None, tmp_path / "cut", resume=True)
     assert "state_encoder.npz" not in written and written.count("state_noattention.npz") == 1
     assert resumed.metrics == whole.metrics
+
+
+def test_the_flickr8k_path_runs_on_real_format_files(tmp_path):
+    """Flickr8k's official layout: Flickr8k.token.txt ("name.jpg#k<TAB>caption"), the split
+    lists and the (misspelled) Flicker8k_Dataset image folder."""
+    from PIL import Image
+
+    from deepgrad.data.store import MissingDataError
+
+    skdata = pytest.importorskip("skimage.data")
+    root = tmp_path / "flickr8k"
+    images = root / "Flicker8k_Dataset"
+    images.mkdir(parents=True)
+    photos = {"100_a.jpg": skdata.astronaut(), "101_b.jpg": skdata.chelsea(),
+              "102_c.jpg": skdata.coffee(), "103_d.jpg": skdata.rocket()}
+    lines = []
+    for name, im in photos.items():
+        Image.fromarray(im).resize((80, 64)).save(images / name)
+        for k, c in enumerate([f"A photo called {name[4]} .", f"Something {name[4]} here ."]):
+            lines.append(f"{name}#{k}\t{c}")
+    text = root / "Flickr8k_text"
+    text.mkdir()
+    (text / "Flickr8k.token.txt").write_text("\n".join(lines) + "\n")
+    (text / "Flickr_8k.trainImages.txt").write_text("100_a.jpg\n101_b.jpg\n")
+    (text / "Flickr_8k.devImages.txt").write_text("102_c.jpg\n")
+    (text / "Flickr_8k.testImages.txt").write_text("103_d.jpg\n")
+    cfg = Config(data="flickr8k", data_path=str(root), encoder="efficientnet-lite0",
+                 image_size=64, epochs=1, min_count=1, hidden=16, embed=8, img_bottleneck=8,
+                 logit_bottleneck=8, batch_size=2, beam_width=2)
+    try:
+        out, result = run_task(captioning, cfg, tmp_path / "run")
+    except MissingDataError as e:  # the EfficientNet weights are not in the store
+        pytest.skip(str(e))
+    assert result.metrics["train_images"] == 2 and result.metrics["test_images"] == 1
+    row = json.loads((out / "captions_test.jsonl").read_text())
+    assert Path(row["file"]).name == "103_d.jpg"
+    assert row["references"] == ["a photo called d", "something d here"]
