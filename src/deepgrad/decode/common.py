@@ -64,15 +64,22 @@ def _as_array(x: Any) -> np.ndarray:
 
 
 def log_softmax_rows(x: Any, where: str) -> np.ndarray:
-    """(B, V) log-probabilities from a step's output (logits are normalized; float64 out)."""
-    a = _as_array(x).astype(np.float64, copy=False)
-    if a.ndim != 2:
+    """(B, V) log-probabilities from a step's output (logits are normalized; float64 out).
+
+    log_softmax(a)_v = a_v - m - log sum_u exp(a_u - m), m = max_u a_u. For float32 outputs the
+    exponentials are taken in float32 (summed in float64): their error, ~1e-7 in the
+    log-normalizer, is below the float32 input's own rounding; float64 outputs stay float64."""
+    a0 = _as_array(x)
+    if a0.ndim != 2:
         raise ValueError(f"{where}: the step function must return log-probabilities of shape "
-                         f"(batch, vocabulary), got shape {a.shape}")
+                         f"(batch, vocabulary), got shape {a0.shape}")
+    lowp = a0.dtype == np.float32
+    a = a0 if lowp else a0.astype(np.float64, copy=False)
     m = a.max(axis=1, keepdims=True)
     m[~np.isfinite(m)] = 0.0
     z = a - m
-    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    lse = np.log(np.exp(z).sum(axis=1, keepdims=True, dtype=np.float64))
+    return z.astype(np.float64) - lse if lowp else z - lse
 
 
 def reorder_state(state: Any, index: np.ndarray, batch_axis: int = 0) -> Any:
