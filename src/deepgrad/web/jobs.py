@@ -1,8 +1,9 @@
 """Training jobs started from the lab: at most one at a time, each in its own process.
 
 :class:`JobManager.start` makes the run directory (``<runs>/<task>/<timestamp>``, as a CLI run
-would be named), starts :func:`deepgrad.web.job_child.child_main` in a new process and a thread
-that reads its output into a :class:`~deepgrad.web.progress.ProgressReader`. A second start
+would be named), starts ``python -m deepgrad.web.job_child`` (a fresh interpreter: nothing of
+the server's state, and no re-import of whatever script started the server) and a thread that
+reads its messages into a :class:`~deepgrad.web.progress.ProgressReader`. A second start
 while one runs is refused (409); :meth:`JobManager.cancel` terminates the process (the run
 directory stays, unfinished, as an interrupted CLI run: ``--resume`` continues it). A job that
 crashes (an exception, or its process killed) is reported with its message; the server goes on.
@@ -10,8 +11,10 @@ crashes (an exception, or its process killed) is reported with its message; the 
 
 from __future__ import annotations
 
-import multiprocessing as mp
+import json
 import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -25,7 +28,6 @@ from deepgrad.tasks import TASKS, TaskError
 from deepgrad.tasks.contract import config_from_dict, config_to_dict
 
 from .errors import LabError
-from .job_child import child_main
 from .paths import relative_name
 from .progress import ProgressReader
 
@@ -51,6 +53,7 @@ class Job:
     finished: float | None = None
     reader: ProgressReader = field(default_factory=ProgressReader)
     process: Any = None
+    channel: Any = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def summary(self) -> dict[str, Any]:
@@ -84,7 +87,6 @@ class JobManager:
         self.jobs: dict[str, Job] = {}
         self.current: Job | None = None
         self._lock = threading.Lock()
-        self._ctx = mp.get_context("spawn")
 
     def module(self, task: str) -> ModuleType:
         if task not in self.tasks:
@@ -112,38 +114,62 @@ class JobManager:
             run_dir = _new_run_dir(self.root, module.NAME)
             job = Job(uuid.uuid4().hex[:12], task, quick, config_to_dict(cfg), run_dir,
                       relative_name(self.root, run_dir))
-            parent, child = self._ctx.Pipe(duplex=False)
-            job.process = self._ctx.Process(
-                target=child_main, name=f"deepgrad-lab-{task}",
-                args=(child, module.__name__, job.config, str(run_dir), quick, seed,
-                      os.getpid()), daemon=True)
-            job.process.start()
-            child.close()
+            job.process = self._spawn(job, module, quick, seed)
             job.state = "running"
             self.jobs[job.id] = job
             self.current = job
-        threading.Thread(target=self._follow, args=(job, parent), daemon=True,
+        threading.Thread(target=self._follow, args=(job,), daemon=True,
                          name=f"lab-job-{job.id}").start()
         return job
 
-    def _follow(self, job: Job, conn: Any) -> None:
+    def _spawn(self, job: Job, module: ModuleType, quick: bool, seed: int) -> Any:
+        import deepgrad
+
+        # the child imports this very deepgrad (not another one installed elsewhere)
+        here = str(Path(deepgrad.__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [here] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
+        read, write = os.pipe()
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "deepgrad.web.job_child", str(write)],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, pass_fds=(write,),
+                close_fds=True, text=True, env=env)
+        except BaseException:
+            os.close(read)
+            raise
+        finally:
+            os.close(write)
+        order = {"module": module.__name__, "config": job.config, "out": str(job.run_dir),
+                 "quick": quick, "seed": seed, "parent": os.getpid(), "sys_path": sys.path}
+        try:
+            proc.stdin.write(json.dumps(order))
+            proc.stdin.close()
+        except OSError:
+            pass  # it died at once: _follow reports its exit code
+        job.channel = os.fdopen(read, "r", encoding="utf-8")
+        return proc
+
+    def _follow(self, job: Job) -> None:
         outcome: tuple[str, Any] | None = None
-        while True:
-            try:
-                if conn.poll(0.2):
-                    kind, payload = conn.recv()
-                    if kind == "out":
-                        with job.lock:
-                            job.reader.feed(payload)
-                    else:
-                        outcome = (kind, payload)
-                elif not job.process.is_alive():
-                    if not conn.poll(0):
-                        break
-            except Exception:  # noqa: BLE001  (a process killed mid-message: the end)
-                break
-        conn.close()
-        job.process.join(5)
+        with job.channel as channel:
+            for line in channel:  # until the process closes its end (it ended)
+                try:
+                    message = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # half a line from a process killed while writing
+                if "out" in message:
+                    with job.lock:
+                        job.reader.feed(message["out"])
+                elif "done" in message:
+                    outcome = ("done", message["done"])
+                elif "error" in message:
+                    outcome = ("error", message["error"])
+        try:
+            job.process.wait(10)
+        except subprocess.TimeoutExpired:
+            job.process.kill()
+            job.process.wait()
         with job.lock:
             job.finished = time.time()
             if job.state == "cancelling":
@@ -155,7 +181,7 @@ class JobManager:
             else:
                 job.state = "failed"
                 job.error = (f"the training process ended without a result (exit code "
-                             f"{job.process.exitcode})")
+                             f"{job.process.returncode})")
 
     def get(self, job_id: str) -> Job:
         if job_id not in self.jobs:
@@ -170,8 +196,9 @@ class JobManager:
                 return job
             job.state = "cancelling"
         job.process.terminate()
-        job.process.join(3)
-        if job.process.is_alive():
+        try:
+            job.process.wait(3)
+        except subprocess.TimeoutExpired:
             job.process.kill()
         return job
 

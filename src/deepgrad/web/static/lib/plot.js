@@ -38,8 +38,9 @@ export function lineChart(node, series, opts = {}) {
       y0 = Math.min(y0, v); y1 = Math.max(y1, v);
     }
   }
+  if (!Number.isFinite(x0)) { x0 = 0; x1 = 1; }
+  if (!Number.isFinite(y0)) { y0 = 0; y1 = 1; }
   if (opts.xmax !== undefined) { x0 = Math.min(x0, 0); x1 = Math.max(x1, opts.xmax); }
-  if (!Number.isFinite(x0)) { x0 = 0; x1 = 1; y0 = 0; y1 = 1; }
   if (x1 === x0) x1 = x0 + 1;
   if (y1 === y0) { y0 -= 0.5; y1 += 0.5; }
   const pad = (y1 - y0) * 0.05;

@@ -185,16 +185,16 @@ export async function mount(root, lab) {
 
   fnSelect.addEventListener("change", () => drawField(byName[fnSelect.value]));
   drawField(byName[fnSelect.value]);
-  root.append(el("div", { class: "row" },
-    el("div", { class: "card" },
+  root.append(
+    el("div", { class: "card wide" },
       el("div", { class: "controls" }, el("label", {}, "function ", fnSelect),
         el("label", {}, "steps ", steps),
+        el("button", { type: "button", id: "race-add", text: "+ racer",
+          onclick: () => racers.append(racerRow({ optimizer: "Adam", lr: 0.01 })) }),
         el("button", { type: "button", id: "race-go", class: "primary", text: "Race",
           onclick: race })),
-      racers,
-      el("button", { type: "button", id: "race-add", text: "+ racer",
-        onclick: () => racers.append(racerRow({ optimizer: "Adam", lr: 0.01 })) }),
-      status, legend),
-    el("div", { class: "card" }, plane),
-    el("div", { class: "card" }, el("h3", { text: "Loss" }), curves)));
+      racers, status),
+    el("div", { class: "row" },
+      el("div", { class: "card" }, plane),
+      el("div", { class: "card" }, el("h3", { text: "Loss" }), curves, legend)));
 }

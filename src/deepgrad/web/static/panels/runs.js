@@ -3,6 +3,12 @@
 
 import { clear, el, fmt } from "../lib/dom.js";
 
+function size(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
 export async function mount(root, lab) {
   const list = el("table", { class: "runs", id: "runs-list" });
   const status = el("p", { class: "status", id: "runs-status" });
@@ -57,7 +63,7 @@ export async function mount(root, lab) {
     if (others.length) {
       node.append(el("h4", { text: "Files" }), el("ul", { class: "files" }, ...others.map((f) =>
         el("li", {}, el("a", { href: lab.api.url("/api/run/file", { id: d.id, name: f.name }),
-          target: "_blank", rel: "noopener", text: f.name }), ` ${fmt(f.size / 1024, 3)} KB`))));
+          target: "_blank", rel: "noopener", text: f.name }), ` ${size(f.size)}`))));
     }
     node.append(el("details", {}, el("summary", { text: "log.txt (the end)" }),
       el("pre", { class: "log", text: d.log || "(empty)" })));

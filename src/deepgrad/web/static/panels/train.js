@@ -26,7 +26,7 @@ export async function mount(root, lab) {
   const values = el("p", { class: "values", id: "train-values" });
   const curve = document.createElementNS("http://www.w3.org/2000/svg", "svg");
   curve.setAttribute("id", "train-curve");
-  const log = el("pre", { class: "log", id: "train-log" });
+  const log = el("pre", { class: "log", id: "train-log", hidden: true });
   const result = el("div", { id: "train-result" });
   let timer = null, job = null;
 
@@ -94,6 +94,7 @@ export async function mount(root, lab) {
       xmax: j.epochs || undefined });
     curve.dataset.points = String(series.reduce((n, s) => n + s.points.length, 0));
     log.textContent = [...(j.lines || []), j.line || ""].join("\n");
+    log.hidden = !log.textContent.trim();
     log.scrollTop = log.scrollHeight;
     clear(result);
     if (j.state === "finished" && j.metrics) {
@@ -136,6 +137,7 @@ export async function mount(root, lab) {
       state.textContent = e.message;
     }
   });
+  lineChart(curve, [], { width: 520, height: 240, xlabel: "epoch", ylabel: "loss" });
   taskSelect.addEventListener("change", fillForm);
   quick.addEventListener("change", fillForm);
   taskSelect.value = byName.mnist ? "mnist" : tasks[0].name;
@@ -146,7 +148,7 @@ export async function mount(root, lab) {
       el("div", { class: "controls" }, el("label", {}, "task ", taskSelect),
         el("label", {}, quick, " QUICK (seconds long)"), startButton, stopButton),
       summary, form),
-    el("div", { class: "card" }, state, bar, values, curve, result, log)));
+    el("div", { class: "card grow" }, state, bar, values, curve, result, log)));
 
   const current = await lab.api.getJSON("/api/jobs/current");
   if (current) {
