@@ -141,7 +141,10 @@ def test_draw_a_digit_stroke_by_stroke(page, server, shots):
 def test_race_optimizers(page, server, shots):
     console = open_panel(page, server, "race")
     assert page.locator("#race-plane path.level").count() > 5  # level lines drawn at once
+    page.select_option("#race-function", "quadratic")  # a finite sum: batches for SGD
+    assert page.locator("#race-racers input[data-key='batch']").count() == 3
     page.select_option("#race-function", "beale")
+    assert page.locator("#race-racers input[data-key='batch']").count() == 0
     page.fill("#race-steps", "300")
     page.click("#race-add")  # a sixth racer: Adam, lr 0.01
     assert page.locator("#race-racers .racer").count() == 6

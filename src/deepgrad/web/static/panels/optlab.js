@@ -54,8 +54,13 @@ export async function mount(root, lab) {
       el("button", { type: "button", class: "remove", text: "×", title: "remove",
         onclick: () => row.remove() }));
     function fill() {
+      extra.querySelectorAll("input").forEach((i) => { // keep what was typed
+        r[i.dataset.key] = i.type === "checkbox" ? i.checked : i.value;
+      });
       clear(extra);
+      const stochastic = byName[fnSelect.value].stochastic;
       for (const [key, dflt, type] of SETTINGS[kind.value]) {
+        if (key === "batch" && !stochastic) continue; // a finite sum only (the quadratic)
         const v = r[key] !== undefined ? r[key] : dflt;
         const input = type === "checkbox"
           ? el("input", { type: "checkbox", "data-key": key, checked: Boolean(v) })
@@ -64,7 +69,8 @@ export async function mount(root, lab) {
         extra.append(el("label", {}, `${key} `, input));
       }
     }
-    kind.addEventListener("change", fill);
+    kind.addEventListener("change", () => { clear(extra); fill(); });
+    row.refill = fill;
     fill();
     row.read = () => {
       const out = { optimizer: kind.value, lr: Number(lr.value), label: name.value || null };
@@ -75,7 +81,7 @@ export async function mount(root, lab) {
       if (kind.value === "SGD") {
         out.momentum = Number(vals.momentum || 0);
         out.nesterov = vals.nesterov;
-        if (vals.batch !== "") out.batch = Number(vals.batch);
+        if (vals.batch !== undefined && vals.batch !== "") out.batch = Number(vals.batch);
       } else if (kind.value === "RMSprop") {
         out.alpha = Number(vals.alpha);
         out.momentum = Number(vals.momentum || 0);
@@ -183,7 +189,10 @@ export async function mount(root, lab) {
     }
   }
 
-  fnSelect.addEventListener("change", () => drawField(byName[fnSelect.value]));
+  fnSelect.addEventListener("change", () => {
+    drawField(byName[fnSelect.value]);
+    racers.querySelectorAll(".racer").forEach((r) => r.refill());
+  });
   drawField(byName[fnSelect.value]);
   root.append(
     el("div", { class: "card wide" },
