@@ -64,6 +64,9 @@ class ModelCache:
                     model = load_run(run_dir, task)
             except TaskError as e:
                 raise LabError(409, str(e)) from None
+            finally:
+                with self._lock:
+                    self._loading.pop(key, None)
             with self._lock:
                 self.loads += 1
                 self._items[key] = model
@@ -71,5 +74,4 @@ class ModelCache:
                     del self._items[old]  # an older version of the same run
                 while len(self._items) > self.size:
                     self._items.popitem(last=False)
-                self._loading.pop(key, None)
             return model
