@@ -270,6 +270,24 @@ def test_the_model_is_loaded_once_and_again_when_its_run_is_rewritten(runs, draw
     assert cache.loads == 2 and len(cache._items) == 1
 
 
+def test_other_routes_do_not_wait_for_the_engine(api, drawing):
+    import threading
+
+    from deepgrad.web.models import ENGINE_LOCK
+
+    answers = []
+    with ENGINE_LOCK:  # a long computation holds the engine
+        t = threading.Thread(target=lambda: answers.append(api.post(
+            "/api/mnist/predict", files={"image": ("d.png", drawing)}).status_code))
+        t.start()
+        assert api.get("/api/runs").status_code == 200  # answered meanwhile
+        assert api.get("/api/info").status_code == 200
+        t.join(0.3)
+        assert answers == []  # the inference waits for its turn
+    t.join(30)
+    assert answers == [200]
+
+
 def test_an_empty_canvas_gives_probabilities_too(api):
     r = api.post("/api/mnist/predict",
                  files={"image": ("e.png", png_bytes(np.zeros((280, 280), np.uint8)))})
