@@ -68,3 +68,16 @@ def test_logistic_curves_descend():
     curves = logistic_curves(X, y, 1e-2, {"GD": 0.5, "Adam": 0.05}, epochs=10)
     for c in curves.values():
         assert c.shape == (11,) and c[-1] < 0.6 * c[0]
+
+
+def test_descend_is_run_with_the_methods_settings_and_takes_any_optimizer():
+    from deepgrad.linear.optlab import PROBLEMS, descend, run
+
+    prob = PROBLEMS["rosenbrock"]
+    a = run("Nesterov", prob, 1e-3, steps=50)
+    b = descend(prob, "SGD", {"lr": 1e-3, "momentum": 0.9, "nesterov": True}, steps=50)
+    np.testing.assert_array_equal(a, b)
+    c = descend(prob, "Adamax", {"lr": 0.05}, steps=20, stop_at_target=False)
+    assert c.shape == (21, 2) and prob.f(c[-1]) < prob.f(c[0])
+    with pytest.raises(ValueError, match="finite-sum"):
+        descend(prob, "SGD", {"lr": 0.1}, steps=5, batch=4)

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Problem", "PROBLEMS", "METHODS", "run", "steps_to_tol", "tune", "logistic_curves",
-           "logistic_optimum"]
+__all__ = ["Problem", "PROBLEMS", "METHODS", "run", "descend", "steps_to_tol", "tune",
+           "logistic_curves", "logistic_optimum"]
 
 
 @dataclass
@@ -177,19 +177,39 @@ def run(
     seed: int = 0,
     stop_at_target: bool = True,
 ) -> np.ndarray:
-    """Trajectory (k + 1, 2) of ``method`` on ``problem``: w_0 = start, then one row per update.
-
-    The parameter is a float64 ``dg.Tensor``; each step sets its ``.grad`` from the problem's
-    gradient (on a random batch for the stochastic methods) and calls the deepgrad optimizer's
-    ``step()``. Stops early once f <= f_target (if ``stop_at_target``) or on divergence.
-    """
-    import deepgrad as dg
-
+    """Trajectory (k + 1, 2) of ``method`` (a name of :data:`METHODS`) on ``problem``: w_0 =
+    start, then one row per update (see :func:`descend`)."""
     cls_name, kwargs, batch = METHODS[method]
     if batch is not None and problem.n_samples is None:
         raise ValueError(f"optlab.run: {method} needs a finite-sum problem; {problem.name} is not")
+    return descend(problem, cls_name, {"lr": lr, **kwargs}, steps, batch, seed, stop_at_target)
+
+
+def descend(
+    problem: Problem,
+    optimizer: str,
+    settings: dict[str, Any],
+    steps: int = 2000,
+    batch: int | None = None,
+    seed: int = 0,
+    stop_at_target: bool = True,
+) -> np.ndarray:
+    """Trajectory (k + 1, 2) of the ``deepgrad.optim`` class named ``optimizer`` (``"SGD"``,
+    ``"Adam"`` ...), built with ``settings`` (its keyword arguments, ``lr`` included), on
+    ``problem``: w_0 = start, then one row per update.
+
+    The parameter is a float64 ``dg.Tensor``; each step sets its ``.grad`` from the problem's
+    gradient (on a random batch of ``batch`` samples when given: finite-sum problems only) and
+    calls the optimizer's ``step()``. Stops early once f <= f_target (if ``stop_at_target``) or
+    on divergence (f not finite or |w| > 1e6).
+    """
+    import deepgrad as dg
+
+    if batch is not None and problem.n_samples is None:
+        raise ValueError(f"optlab.descend: a batch needs a finite-sum problem; {problem.name} "
+                         "is not")
     w = dg.Tensor(problem.start.astype(np.float64).copy(), requires_grad=True)
-    opt = getattr(_optim(), cls_name)([w], lr=lr, **kwargs)
+    opt = getattr(_optim(), optimizer)([w], **settings)
     rng = np.random.default_rng(seed)
     traj = [w.data.copy()]
     for _ in range(steps):

@@ -32,6 +32,7 @@ import numpy as np
 from ..linear.optlab import (
     METHODS,
     PROBLEMS,
+    descend,
     logistic_curves,
     logistic_optimum,
     tune,
@@ -66,6 +67,20 @@ QUICK = Config(steps=300, draw_steps=100, logistic_epochs=3)
 def slug(method: str) -> str:
     """A method's name in metric keys: 'mini-batch SGD' -> 'minibatch_sgd'."""
     return method.lower().replace("-", "").replace(" ", "_")
+
+
+def race_path(problem: str, optimizer: str, settings: dict[str, Any], steps: int,
+              batch: int | None = None, seed: int = 0) -> np.ndarray:
+    """One racer of an optimizer race (the web lab's panel): the path (k + 1, 2) of the
+    ``deepgrad.optim`` class ``optimizer`` built with ``settings`` on the 2-D function named
+    ``problem``, for ``steps`` updates (fewer if it diverges; it does not stop at the target).
+    ``batch``: stochastic gradients on that many samples (the quadratic's finite sum only)."""
+    if problem not in PROBLEMS:
+        raise TaskError(f"optlab: unknown function {problem!r}; the functions are "
+                        f"{', '.join(PROBLEMS)}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        return descend(PROBLEMS[problem], optimizer, settings, steps, batch, seed,
+                       stop_at_target=False)
 
 
 def steps_table(steps: int) -> dict[str, dict[str, tuple[float, int | None] | None]]:
