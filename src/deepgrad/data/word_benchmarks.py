@@ -12,13 +12,11 @@ three files, MD5-checked. Formats (as gensim reads them):
 from __future__ import annotations
 
 import os
-import tempfile
-import zipfile
 from pathlib import Path
 
 from .catalog import Dataset, register
-from .sources import pip_download
-from .store import DataError, MissingDataError, copy_verified, dataset_dir, md5_file, say
+from .sources import wheel_members
+from .store import DataError, MissingDataError, dataset_dir, md5_file, say
 
 __all__ = ["BENCHMARK_FILES", "benchmark_path", "read_word_pairs", "read_analogies",
            "obtain_word_benchmarks"]
@@ -42,21 +40,8 @@ def obtain_word_benchmarks() -> None:
     """Fetch the gensim 4.4.0 wheel with pip (no dependencies, not installed) and copy the three
     benchmark files out of it into the store, checking their MD5s."""
     dest = dataset_dir(FOLDER, create=True)
-    with tempfile.TemporaryDirectory(prefix="deepgrad-wordbench-") as tmp:
-        wheel = pip_download(GENSIM_SPEC, tmp)
-        try:
-            zf = zipfile.ZipFile(wheel)
-        except zipfile.BadZipFile as e:
-            raise DataError(f"{wheel.name}: not a valid wheel (zip): {e}") from e
-        with zf:
-            names = set(zf.namelist())
-            for fname, md5 in BENCHMARK_FILES.items():
-                member = _IN_WHEEL + fname
-                if member not in names:
-                    raise DataError(f"{wheel.name} has no {member}")
-                with zf.open(member) as src:
-                    copy_verified(src, dest / fname, md5, zf.getinfo(member).file_size,
-                                  desc=f"{FOLDER}/{fname}")
+    wheel_members(GENSIM_SPEC, {_IN_WHEEL + fname: (dest / fname, md5)
+                                for fname, md5 in BENCHMARK_FILES.items()})
     say(f"word benchmarks ready in {dest} (MD5s verified)")
 
 
