@@ -41,18 +41,12 @@ def _is_colour(im) -> bool:
 
 
 def _caption_command(args: argparse.Namespace) -> int:
-    from deepgrad.tasks import TaskError, get_task, latest_run, read_run
-    from deepgrad.tasks.rundir import out_root
+    from deepgrad.tasks import TaskError, finished_run, get_task
 
     module = get_task("captioning")
     try:
-        run = args.run if args.run is not None else latest_run("captioning")
-        if run is None:
-            raise TaskError(f"no finished run of captioning under {out_root() / 'captioning'}; "
-                            "run `deepgrad captioning` (or `deepgrad captioning --quick`) first")
-        if read_run(run, "captioning").metrics is None:
-            raise TaskError(f"{run}: the run did not finish (no metrics.json)")
-        cap = module.load(Path(run))
+        run = finished_run("captioning", args.run)
+        cap = module.load(run)
         for p in args.images:
             if not Path(p).is_file():
                 raise TaskError(f"image file {p} not found")

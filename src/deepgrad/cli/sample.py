@@ -15,19 +15,11 @@ __all__ = ["add_sample"]
 
 def _sample_command(args: argparse.Namespace) -> int:
     from deepgrad.data.image_grid import image_grid, save_png
-    from deepgrad.tasks import TaskError, get_task, latest_run
-    from deepgrad.tasks.rundir import out_root
+    from deepgrad.tasks import TaskError, finished_run, get_task
 
     module = get_task(args.task)
     try:
-        run = args.run if args.run is not None else latest_run(args.task)
-        if run is None:
-            raise TaskError(f"no finished run of {args.task} under {out_root() / args.task}; "
-                            f"run `deepgrad {args.task}` first")
-        from deepgrad.tasks import read_run
-
-        if read_run(run, args.task).metrics is None:
-            raise TaskError(f"{run}: the run did not finish (no metrics.json)")
+        run = finished_run(args.task, args.run)
         if args.task == "char-rnn":
             sampler = module.load(Path(run))
             n = 10 if args.n is None else args.n

@@ -11,19 +11,11 @@ __all__ = ["add_tag"]
 
 
 def _tag_command(args: argparse.Namespace) -> int:
-    from deepgrad.tasks import TaskError, get_task, latest_run
-    from deepgrad.tasks.rundir import out_root
+    from deepgrad.tasks import TaskError, finished_run, get_task
 
     module = get_task("pos-tagger")
     try:
-        run = args.run if args.run is not None else latest_run("pos-tagger")
-        if run is None:
-            raise TaskError(f"no finished run of pos-tagger under {out_root() / 'pos-tagger'}; "
-                            "run `deepgrad pos-tagger` (or `deepgrad pos-tagger --quick`) first")
-        from deepgrad.tasks import read_run
-
-        if read_run(run, "pos-tagger").metrics is None:
-            raise TaskError(f"{run}: the run did not finish (no metrics.json)")
+        run = finished_run("pos-tagger", args.run)
         tagger = module.load(run, args.model)
         lines = [" ".join(f"{w}/{t}" for w, t in tagger.tag(s)) for s in args.sentences]
     except TaskError as e:

@@ -7,23 +7,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 __all__ = ["add_word2vec_verbs"]
 
 
 def _vectors(args: argparse.Namespace):
-    from deepgrad.tasks import TaskError, latest_run, read_run
-    from deepgrad.tasks.rundir import out_root
+    from deepgrad.tasks import finished_run
     from deepgrad.tasks.word2vec import load
 
-    run = args.run if args.run is not None else latest_run("word2vec")
-    if run is None:
-        raise TaskError(f"no finished run of word2vec under {out_root() / 'word2vec'}; run "
-                        "`deepgrad word2vec` first (or give --run DIR)")
-    if read_run(run, "word2vec").metrics is None:
-        raise TaskError(f"{run}: the run did not finish (no metrics.json)")
-    return load(Path(run))
+    return load(finished_run("word2vec", args.run))
 
 
 def _query(args: argparse.Namespace, verb: str) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .contract import Result, TaskError, param
 from .registry import TASKS, get_task
-from .rundir import latest_run, load_run, read_run, run_task
+from .rundir import finished_run, latest_run, load_run, read_run, run_task
 
 __all__ = ["TASKS", "get_task", "Result", "TaskError", "param", "run_task", "load_run",
-           "read_run", "latest_run"]
+           "read_run", "latest_run", "finished_run"]

@@ -30,7 +30,8 @@ from typing import Any
 from .contract import Result, TaskError, check_metrics, config_from_dict, config_to_dict
 from .registry import get_task
 
-__all__ = ["OUT_ENV", "out_root", "run_task", "load_run", "read_run", "latest_run", "Run"]
+__all__ = ["OUT_ENV", "out_root", "run_task", "load_run", "read_run", "latest_run",
+           "finished_run", "Run"]
 
 OUT_ENV = "DEEPGRAD_OUT"
 
@@ -103,6 +104,20 @@ def latest_run(task: str, root: str | os.PathLike | None = None) -> Path | None:
     if not done:
         return None
     return max(done, key=lambda p: p.stat().st_mtime_ns).parent
+
+
+def finished_run(task: str, run: str | os.PathLike | None = None) -> Path:
+    """``run`` (checked to be a finished run of ``task``), or the latest finished one under
+    ``out_root()/<task>/``: what the inference verbs (``deepgrad tag``, ``caption``, ...) use."""
+    if run is None:
+        run = latest_run(task)
+        if run is None:
+            raise TaskError(f"no finished run of {task} under {out_root() / task}; run "
+                            f"`deepgrad {task}` (or `deepgrad {task} --quick`) first, or give "
+                            f"--run DIR")
+    if read_run(run, task).metrics is None:
+        raise TaskError(f"{run}: the run did not finish (no metrics.json)")
+    return Path(run)
 
 
 def load_run(path: str | os.PathLike | None = None, task: str | None = None) -> Any:
