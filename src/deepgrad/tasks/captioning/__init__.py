@@ -98,8 +98,8 @@ class Config:
         "scene-cnn", "the frozen image encoder (scene-cnn is trained here, on single objects)")
     image_size: int | None = param(None, "encoder input side (default 64 for scene-cnn, 224 "
                                    "for efficientnet-lite0)")
-    encoder_images: int = param(12000, "one-object canvases the scene CNN is trained on")
-    encoder_epochs: int = param(3, "epochs of the scene CNN")
+    encoder_images: int = param(24000, "one-object canvases the scene CNN is trained on")
+    encoder_epochs: int = param(6, "epochs of the scene CNN")
     feature_cache: str | None = param(None, "folder of the feature cache (default: the run's "
                                       "features/); share it between runs")
     decoder: Literal["both", "attention", "noattention"] = param(
