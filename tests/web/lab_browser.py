@@ -82,7 +82,9 @@ def open_panel(page, url: str, panel: str) -> Console:
     console = Console(page)
     page.goto(f"{url}#{panel}")
     page.wait_for_selector("body[data-ready='true']")
-    assert page.locator(f"section#panel-{panel}").is_visible()
+    section = page.locator(f"section#panel-{panel}")
+    assert section.is_visible()
+    assert "This panel failed to load" not in section.inner_text(), section.inner_text()
     assert page.locator("nav .tab").count() == panel_count()
     return console
 

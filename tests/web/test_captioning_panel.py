@@ -6,19 +6,11 @@ from __future__ import annotations
 
 import io
 import json
-import warnings
 
 import numpy as np
 import pytest
-from lab_helpers import png_bytes
+from lab_helpers import is_error, lab_client, png_bytes
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # Starlette's note on httpx versions
-    from fastapi.testclient import TestClient
-
-from deepgrad.web import create_app
-
-LOCAL = "http://127.0.0.1:8000"
 RUN = "captioning/quick"
 
 
@@ -29,16 +21,8 @@ def runs(app_runs_copy):
 
 @pytest.fixture
 def api(runs):
-    with TestClient(create_app(runs), base_url=LOCAL, raise_server_exceptions=False) as c:
+    with lab_client(runs) as c:
         yield c
-
-
-def is_error(r, status, match=""):
-    assert r.status_code == status, (r.status_code, r.text)
-    body = r.json()
-    assert set(body) == {"error"} and match in body["error"], body
-    assert "Traceback" not in r.text
-    return body["error"]
 
 
 def scenes_of(runs):
@@ -118,13 +102,11 @@ def test_an_upload_is_the_scene_and_a_photo_gets_the_clis_warning(api, runs):
     assert r.status_code == 200 and r.json()["beam_width"] == 1
 
 
-def test_the_model_is_loaded_once(runs):
-    app = create_app(runs)
-    c = TestClient(app, base_url=LOCAL)
+def test_the_model_is_loaded_once(api, runs):
     name = scenes_of(runs)[0].name
     for _ in range(3):
-        assert c.post("/api/captioning/caption", data={"scene": name}).status_code == 200
-    assert app.state.lab.models.loads == 1
+        assert api.post("/api/captioning/caption", data={"scene": name}).status_code == 200
+    assert api.app.state.lab.models.loads == 1
 
 
 def test_a_run_without_the_attention_decoder_answers_no_maps():
@@ -207,8 +189,7 @@ def test_other_runs_unfinished_runs_and_no_run(api, runs, tmp_path):
     assert [r["id"] for r in api.get("/api/captioning/runs").json()] == [RUN]
     assert api.get("/api/captioning/scenes", params={"run": "optlab/r1"}).json()["scenes"] == []
     is_error(api.get("/api/captioning/scenes", params={"run": "../x"}), 400)
-    with TestClient(create_app(tmp_path / "empty"), base_url=LOCAL,
-                    raise_server_exceptions=False) as empty:
+    with lab_client(tmp_path / "empty") as empty:
         is_error(empty.post("/api/captioning/caption", files=png), 404,
                  "no finished captioning run")
         is_error(empty.get("/api/captioning/scenes"), 404, "no finished captioning run")
