@@ -35,8 +35,9 @@ export function drawPicture(canvas, pic, dim = 0) {
 }
 
 // values: h * w numbers >= 0 (row-major), drawn over the canvas's content, upsampled with
-// bilinear smoothing; each value's opacity grows with it (the largest: opacity `strength`).
-export function overlayHeat(canvas, values, w, h, strength = 0.8) {
+// bilinear smoothing; each value's opacity grows with it, as (v / max) ** gamma (the largest:
+// opacity `strength`; gamma 0.5 shows diffuse maps, 1 keeps the low values clear).
+export function overlayHeat(canvas, values, w, h, strength = 0.8, gamma = 0.5) {
   let top = 0;
   for (const v of values) top = Math.max(top, v);
   const small = document.createElement("canvas");
@@ -50,7 +51,7 @@ export function overlayHeat(canvas, values, w, h, strength = 0.8) {
     img.data[4 * i] = r;
     img.data[4 * i + 1] = g;
     img.data[4 * i + 2] = b;
-    img.data[4 * i + 3] = Math.round(255 * strength * Math.sqrt(v));
+    img.data[4 * i + 3] = Math.round(255 * strength * Math.pow(v, gamma));
   }
   sctx.putImageData(img, 0, 0);
   const ctx = canvas.getContext("2d");

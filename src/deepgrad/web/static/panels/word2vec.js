@@ -72,9 +72,10 @@ export async function mount(root, lab) {
   const size = el("p", { class: "muted small", id: "words-size" });
 
   async function loadWords() {
+    if (!picker.value()) return; // no run yet: the picker says how to train one
     try {
       const r = await lab.api.getJSON(lab.api.url("/api/word2vec/words",
-        picker.value() ? { run: picker.value(), n: 500 } : { n: 500 }));
+        { run: picker.value(), n: 500 }));
       clear(known);
       for (const w of r.words) known.append(el("option", { value: w }));
       size.textContent = `${r.size} words of ${r.vector_size} dimensions in run ${r.run}; ` +
