@@ -14,9 +14,10 @@ import pytest
 # seconds each on a loaded 2-core machine; the panels need a trained model, not a good one
 TINY: dict[str, dict] = {
     # a high learning rate: words after 32 steps (at 1e-3 every caption is the end token)
-    "captioning": dict(train_images=128, val_images=8, test_images=8, encoder_images=256,
+    "captioning": dict(train_images=128, val_images=8, test_images=8, encoder_images=128,
                        epochs=4, batch_size=16, lr=1e-2, decoder="attention", hidden=32,
-                       embed=16, img_bottleneck=16, logit_bottleneck=16, beam_width=3),
+                       embed=16, img_bottleneck=16, logit_bottleneck=16, beam_width=3,
+                       max_len=14, long_captions="truncate"),
     "seq2seq": dict(train_size=300, val_size=50, test_size=50, baseline=False),
     "char-rnn": dict(limit=300, epochs=1, samples=20),
     "name-gender": dict(limit=400, epochs=1),
