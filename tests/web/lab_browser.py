@@ -1,10 +1,12 @@
 """The browser side of the lab's tests: Debian's Chromium driven by Playwright, and checks on
-what a page shows (no console errors, a screenshot that is not blank)."""
+what a page shows (no console errors, a screenshot that is not blank); opening a panel, taking
+a screenshot, polling (the fixtures are in conftest.py)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -66,3 +68,40 @@ class Console:
         """No errors but the ``expected`` ones (substrings: a refusal the test provoked)."""
         left = [e for e in self.errors if not any(x in e for x in expected)]
         assert left == [], left
+
+
+def panel_count() -> int:
+    """How many tabs the page shows: one per panel module."""
+    from deepgrad.web.panels import discover
+
+    return len(discover())
+
+
+def open_panel(page, url: str, panel: str) -> Console:
+    """Open the lab on ``panel``'s tab (every tab there); its console, to check at the end."""
+    console = Console(page)
+    page.goto(f"{url}#{panel}")
+    page.wait_for_selector("body[data-ready='true']")
+    section = page.locator(f"section#panel-{panel}")
+    assert section.is_visible()
+    assert "This panel failed to load" not in section.inner_text(), section.inner_text()
+    assert page.locator("nav .tab").count() == panel_count()
+    return console
+
+
+def shoot(page, shots: Path, name: str, full: bool = False) -> Path:
+    """A screenshot of the page in ``shots/<name>.png``, checked not blank."""
+    path = shots / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full)
+    not_blank(path)
+    return path
+
+
+def until(check, timeout: float = 60.0) -> None:
+    """Poll ``check()`` until true (the lab's CSP forbids the eval that string predicates of
+    ``page.wait_for_function`` need)."""
+    end = time.time() + timeout
+    while not check():
+        if time.time() > end:
+            raise AssertionError(f"still false after {timeout} s")
+        time.sleep(0.05)

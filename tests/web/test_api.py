@@ -71,7 +71,11 @@ def test_the_page_its_static_files_and_security_headers(empty):
     assert r.headers["x-content-type-options"] == "nosniff"
     for path in ("/static/app.js", "/static/style.css", "/static/lib/api.js",
                  "/static/panels/mnist.js", "/static/panels/optlab.js",
-                 "/static/panels/train.js", "/static/panels/runs.js", "/static/favicon.svg"):
+                 "/static/panels/train.js", "/static/panels/runs.js", "/static/favicon.svg",
+                 "/static/lib/heat.js", "/static/lib/runs.js", "/static/panels/captioning.js",
+                 "/static/panels/seq2seq.js", "/static/panels/char_rnn.js",
+                 "/static/panels/name_gender.js", "/static/panels/pos_tagger.js",
+                 "/static/panels/word2vec.js", "/static/panels/imagenet.js"):
         r = empty.get(path)
         assert r.status_code == 200, path
         assert "https://" not in r.text and "//cdn" not in r.text, path
@@ -85,10 +89,13 @@ def test_info_and_the_panel_registry(empty):
     info = empty.get("/api/info").json()
     assert info["name"] == "deepgrad lab" and "mnist" in info["tasks"] and info["job"] is None
     panels = empty.get("/api/panels").json()
-    assert [p["id"] for p in panels] == ["draw", "race", "train", "runs"]
+    assert [p["id"] for p in panels] == ["draw", "race", "classify", "words", "sex", "names",
+                                         "tag", "dates", "caption", "train", "runs"]
     for p in panels:
         assert empty.get(f"/static/{p['script']}").status_code == 200
-    assert {p["task"] for p in panels} == {"mnist", "optlab", None}
+    assert {p["task"] for p in panels} == {"mnist", "optlab", "imagenet", "word2vec",
+                                           "name-gender", "char-rnn", "pos-tagger", "seq2seq",
+                                           "captioning", None}
 
 
 def test_errors_are_json_messages_without_stack_traces(tmp_path):

@@ -10,94 +10,30 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 from pathlib import Path
 
-import lab_fake_task
 import pytest
-from lab_browser import CHROMIUM_ARGS, Console, need_browser, not_blank
+from lab_browser import Console, open_panel, panel_count, shoot, until
 
-from deepgrad.tasks import TASKS
 from deepgrad.web import create_app
 from deepgrad.web.server import BackgroundServer
 
 WAIT = 60_000  # ms: generous, the machine is shared
 
 
-@pytest.fixture(scope="module")
-def browser():
-    path = need_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def lab_root(mnist_run_root, tmp_path_factory) -> Path:
-    """The session's mnist run, and a second one that differs in its config (to compare)."""
-    root = tmp_path_factory.mktemp("browser_runs")
-    shutil.copytree(mnist_run_root, root, copy_function=os.link, dirs_exist_ok=True)
-    twin = root / "mnist" / "twin"
-    shutil.copytree(root / "mnist" / "quick", twin, copy_function=os.link)
-    info = json.loads((twin / "config.json").read_text())
-    info["config"]["batch_size"] = 64
-    (twin / "config.json").unlink()  # a hard link: replace, not write through
-    (twin / "config.json").write_text(json.dumps(info))
-    return root
-
-
-@pytest.fixture(scope="module")
-def server(lab_root):
-    registry = {name: TASKS[name] for name in TASKS} | {"fake": lab_fake_task}
-    with BackgroundServer(create_app(lab_root, tasks=registry)) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    folder = os.environ.get("DEEPGRAD_LAB_SHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        return Path(folder)
-    return tmp_path_factory.mktemp("screenshots")
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    p = context.new_page()
-    p.set_default_timeout(WAIT)
-    yield p
-    context.close()
-
-
-def open_panel(page, url: str, panel: str) -> Console:
-    console = Console(page)
-    page.goto(f"{url}#{panel}")
-    page.wait_for_selector("body[data-ready='true']")
-    assert page.locator(f"section#panel-{panel}").is_visible()
-    assert page.locator("nav .tab").count() == 4
-    return console
-
-
-def shoot(page, shots: Path, name: str, full: bool = False) -> Path:
-    path = shots / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full)
-    not_blank(path)
-    return path
-
-
-def until(check, timeout: float = WAIT / 1000) -> None:
-    """Poll ``check()`` until true (the lab's CSP forbids the eval that string predicates of
-    ``page.wait_for_function`` need)."""
-    end = time.time() + timeout
-    while not check():
-        if time.time() > end:
-            raise AssertionError(f"still false after {timeout} s")
-        time.sleep(0.05)
+@pytest.fixture(scope="module", autouse=True)
+def mnist_runs(lab_root, mnist_run_root) -> Path:
+    """The session's mnist run in the browser's runs directory, and a second one that differs
+    in its config (to compare)."""
+    shutil.copytree(mnist_run_root, lab_root, copy_function=os.link, dirs_exist_ok=True)
+    twin = lab_root / "mnist" / "twin"
+    if not twin.exists():
+        shutil.copytree(lab_root / "mnist" / "quick", twin, copy_function=os.link)
+        info = json.loads((twin / "config.json").read_text())
+        info["config"]["batch_size"] = 64
+        (twin / "config.json").unlink()  # a hard link: replace, not write through
+        (twin / "config.json").write_text(json.dumps(info))
+    return lab_root
 
 
 def stroke(page, box, points) -> None:
@@ -232,7 +168,7 @@ def test_a_lab_with_a_token_works_in_the_browser_from_its_printed_url(browser, l
         console = Console(page)
         page.goto(f"{url}?token=t0ken#runs")  # the module scripts and images carry the cookie
         page.wait_for_selector("body[data-ready='true']")
-        assert page.locator("nav .tab").count() == 4
+        assert page.locator("nav .tab").count() == panel_count()
         page.wait_for_selector("#runs-list tr[data-run='mnist/quick']")
         console.check()
     context.close()

@@ -17,27 +17,13 @@ def _unlike_training(path: str, info: dict) -> str | None:
     """Why ``path`` does not look like the run's training images, or None."""
     from PIL import Image
 
+    from deepgrad.tasks.captioning.familiar import unlike_training
+
     try:
         with Image.open(path) as im:
-            w, h, mode = im.width, im.height, im.mode
-            colour = mode not in ("L", "1", "I", "I;16") and _is_colour(im)
+            return unlike_training(im, info, path)
     except OSError:
         return None  # the captioner reports unreadable images itself
-    if info.get("encoder") == "scene-cnn":
-        side = int(info.get("image_size", 64))
-        if colour or (w, h) != (side, side):
-            return (f"{path} is a {w} x {h} {'colour' if colour else 'grey'} image, but this "
-                    f"model only knows {info.get('trained_on', 'its scenes')} ({side} x {side} "
-                    f"grey canvases of a few objects on black): its caption describes the image "
-                    f"as if it were such a scene, not what is in it")
-    return None
-
-
-def _is_colour(im) -> bool:
-    import numpy as np
-
-    a = np.asarray(im.convert("RGB").resize((32, 32)), dtype=np.int16)
-    return bool(np.abs(a - a.mean(axis=2, keepdims=True)).max() > 8)
 
 
 def _caption_command(args: argparse.Namespace) -> int:

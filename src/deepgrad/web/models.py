@@ -17,7 +17,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from deepgrad.tasks import TaskError, load_run, read_run
+from deepgrad.tasks import TaskError, get_task, load_run, read_run
 
 from .errors import LabError
 
@@ -26,28 +26,32 @@ __all__ = ["ENGINE_LOCK", "ModelCache"]
 ENGINE_LOCK = threading.Lock()
 
 
-class ModelCache:
-    """``get(run_dir, task)`` -> the run's predictor (its task's ``load``), loaded once per
-    (directory, mtime of metrics.json); at most ``size`` kept, the least recently used dropped."""
+Key = tuple[str, int, str | None]
 
-    def __init__(self, size: int = 8) -> None:
+
+class ModelCache:
+    """``get(run_dir, task, variant=None)`` -> the run's predictor (its task's ``load(run)``, or
+    ``load(run, variant)``: one of the models a run trained), loaded once per (directory, mtime
+    of metrics.json, variant); at most ``size`` kept, the least recently used dropped."""
+
+    def __init__(self, size: int = 16) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[str, int], Any] = OrderedDict()
+        self._items: OrderedDict[Key, Any] = OrderedDict()
         self._lock = threading.Lock()
-        self._loading: dict[tuple[str, int], threading.Lock] = {}
+        self._loading: dict[Key, threading.Lock] = {}
         self.loads = 0  # how many times a model was really loaded (tests read it)
 
-    def key(self, run_dir: Path) -> tuple[str, int]:
+    def key(self, run_dir: Path, variant: str | None = None) -> Key:
         metrics = Path(run_dir) / "metrics.json"
         try:
-            return os.path.realpath(run_dir), metrics.stat().st_mtime_ns
+            return os.path.realpath(run_dir), metrics.stat().st_mtime_ns, variant
         except OSError:
             raise LabError(409, f"{run_dir.name}: the run has not finished (no metrics.json)"
                            ) from None
 
-    def get(self, run_dir: Path, task: str) -> Any:
+    def get(self, run_dir: Path, task: str, variant: str | None = None) -> Any:
         """The predictor of the finished run ``run_dir`` of ``task`` (a LabError otherwise)."""
-        key = self.key(run_dir)
+        key = self.key(run_dir, variant)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -61,7 +65,8 @@ class ModelCache:
                 if read_run(run_dir).task != task:
                     raise LabError(400, f"{run_dir.name}: not a run of {task}")
                 with ENGINE_LOCK:
-                    model = load_run(run_dir, task)
+                    model = (load_run(run_dir, task) if variant is None
+                             else get_task(task).load(Path(run_dir), variant))
             except TaskError as e:
                 raise LabError(409, str(e)) from None
             finally:
@@ -70,7 +75,7 @@ class ModelCache:
             with self._lock:
                 self.loads += 1
                 self._items[key] = model
-                for old in [k for k in self._items if k[0] == key[0] and k != key]:
+                for old in [k for k in self._items if k[0] == key[0] and k[1] != key[1]]:
                     del self._items[old]  # an older version of the same run
                 while len(self._items) > self.size:
                     self._items.popitem(last=False)

@@ -391,7 +391,8 @@ def _write_captions(path: Path, data: CaptionData, outputs: dict, names: Any) ->
 
 class Captioner:
     """A trained captioning run: ``caption(images, method="beam")`` -> [(words, log p)];
-    ``attention(image)`` -> (words, alpha (T, H', W')) with the attention decoder."""
+    ``attention(image)`` -> (image, words, alpha (T, H', W')) with the attention decoder;
+    ``inputs(images)`` -> the images as the encoder sees them."""
 
     def __init__(self, encoder: Encoder, decoders: dict[str, Any], vocab: Vocabulary,
                  info: dict, cfg: Config) -> None:
@@ -403,6 +404,11 @@ class Captioner:
     @property
     def trained_on(self) -> str:
         return str(self.info.get("trained_on", "?"))
+
+    def inputs(self, images: list[Any]) -> np.ndarray:
+        """The images (files or uint8 arrays) as the encoder sees them: (N, S, S) grey or
+        (N, S, S, 3) uint8, S its input side."""
+        return self._images(images)
 
     def _images(self, images: list[Any]) -> np.ndarray:
         from ...data.images import load_image

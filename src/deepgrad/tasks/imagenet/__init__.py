@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+
 from ..contract import Result, TaskError, param
 
 NAME = "imagenet"
@@ -71,7 +73,8 @@ def builtin_photos(darknet: bool = True) -> dict[str, Any]:
 
 class PhotoClassifier:
     """EfficientNet-Lite0 with its class names: ``classify(photos, top)`` ->
-    [[(class, probability), ...] per photo]."""
+    [[(class, probability), ...] per photo]; ``inputs(photos)`` (what the network sees) and
+    ``probabilities(photos)`` (all 1,000) for a look inside (Grad-CAM)."""
 
     def __init__(self, model: Any, names: list[str], normalization: str = "lite") -> None:
         self.model, self.names, self.normalization = model, names, normalization
@@ -81,6 +84,24 @@ class PhotoClassifier:
 
         return classify(self.model, photos, top=top, batch_size=batch_size, names=self.names,
                         normalization=self.normalization)
+
+    def inputs(self, photos: list[Any]) -> np.ndarray:
+        """The photos (paths, uint8 arrays, PIL images) as the network sees them: float32
+        (N, 3, 224, 224), center-cropped, resized and normalized (:mod:`deepgrad.data.imagenet`).
+        """
+        from ...data.imagenet import photo_batch
+
+        return photo_batch(list(photos), normalization=self.normalization)
+
+    def probabilities(self, photos: list[Any]) -> np.ndarray:
+        """float64 (N, 1000) class probabilities of the photos, in the order of ``names``."""
+        from ...data.imagenet import softmax
+        from ...tensor import Tensor, no_grad
+
+        x = self.inputs(photos)
+        self.model.eval()
+        with no_grad():
+            return softmax(np.asarray(self.model(Tensor(x)).data))
 
 
 def pretrained(normalization: str = "lite") -> PhotoClassifier:
@@ -134,10 +155,18 @@ def run(cfg: Config, out: Path, resume: bool = False) -> Result:
 
 
 def load(out: Path) -> PhotoClassifier:
-    """The pretrained classifier with the run's normalization."""
+    """The pretrained classifier with the run's normalization (a TaskError saying how to get
+    them when the weights or class names cannot be obtained)."""
+    from ...data.store import DataError
     from ..rundir import read_run
 
-    return pretrained(read_run(out, NAME).config.normalization)
+    normalization = read_run(out, NAME).config.normalization
+    try:
+        return pretrained(normalization)
+    except DataError as e:
+        raise TaskError(f"imagenet: the EfficientNet-Lite0 weights or the class names could not "
+                        f"be obtained ({e}); `deepgrad data get efficientnet-lite0` and "
+                        f"`deepgrad data get imagenet-classes` fetch them") from e
 
 
 def predict(predictor: PhotoClassifier, inputs: list[str]) -> list[str]:

@@ -11,22 +11,19 @@ convolution's feature maps (``deepgrad.visualize``); pictures as base64 uint8 pi
 
 from __future__ import annotations
 
-import base64
-from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, File, Form, UploadFile
 
 from deepgrad import visualize as vis
-from deepgrad.tasks import latest_run
 
 from ..errors import LabError
 from ..images import MAX_UPLOAD_BYTES, decode_image
 from ..models import ENGINE_LOCK
-from ..paths import inside, relative_name
+from ..pixels import b64, to_u8
+from ..predictors import finished_runs, predictor
 from . import Panel
-from .runs import list_runs
 
 __all__ = ["PANEL", "router", "to_mnist", "analyze"]
 
@@ -67,15 +64,6 @@ def to_mnist(image: Any) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def _b64(a: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(a, dtype=np.uint8).tobytes()).decode("ascii")
-
-
-def _to_u8(a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-    lo, hi = a.min(axis=axes, keepdims=True), a.max(axis=axes, keepdims=True)
-    return np.round(255 * (a - lo) / np.where(hi > lo, hi - lo, 1)).astype(np.uint8)
-
-
 def first_conv(model: Any) -> str | None:
     """The name of the model's first 2-D convolution (a module with a 4-D weight), or None."""
     for name, m in model.named_modules():
@@ -101,26 +89,15 @@ def analyze(predictor: Any, digit: np.ndarray) -> dict[str, Any]:
                                                                                np.uint8)
     out: dict[str, Any] = {
         "probabilities": [float(p) for p in proba / proba.sum()], "label": label,
-        "input": {"width": 28, "height": 28, "data": _b64(digit)},
-        "saliency": {"width": 28, "height": 28, "data": _b64(sal)},
+        "input": {"width": 28, "height": 28, "data": b64(digit)},
+        "saliency": {"width": 28, "height": 28, "data": b64(sal)},
         "feature_maps": None,
     }
     if maps is not None:
         c, h, w = maps.shape
         out["feature_maps"] = {"layer": layer, "count": c, "width": w, "height": h,
-                               "data": _b64(_to_u8(maps, (1, 2)))}
+                               "data": b64(to_u8(maps, (1, 2)))}
     return out
-
-
-def _pick_run(lab: Any, run: str | None) -> Path:
-    if run:
-        path = inside(lab.root, run, "run")
-    else:
-        path = latest_run("mnist", lab.root)
-        if path is None:
-            raise LabError(404, f"no finished mnist run under {lab.root}; train one in the "
-                                "Train panel or with `deepgrad mnist --quick --out ...`")
-    return path
 
 
 def router(lab: Any) -> APIRouter:
@@ -128,18 +105,15 @@ def router(lab: Any) -> APIRouter:
 
     @r.get("/runs")
     def runs() -> list[dict[str, Any]]:
-        return [x for x in list_runs(lab.root, lab.tasks)
-                if x["task"] == "mnist" and x["state"] == "finished"]
+        return finished_runs(lab, "mnist")
 
     @r.post("/predict")
     def predict(image: Annotated[UploadFile, File()],
                 run: Annotated[str | None, Form(max_length=400)] = None) -> dict[str, Any]:
         data = image.file.read(MAX_UPLOAD_BYTES + 1)
         picture = decode_image(data, "L")
-        path = _pick_run(lab, run)
-        predictor = lab.models.get(path, "mnist")
+        name, classifier = predictor(lab, "mnist", run)
         digit = to_mnist(picture)
-        return {"run": relative_name(lab.root, path), "model": predictor.kind,
-                **analyze(predictor, digit)}
+        return {"run": name, "model": classifier.kind, **analyze(classifier, digit)}
 
     return r

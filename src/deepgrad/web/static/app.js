@@ -43,7 +43,9 @@ async function start() {
     },
     params: () => new URLSearchParams(window.location.hash.split("?")[1] || ""),
   };
-  for (const panel of panels) {
+  // every panel's section and tab in order at once, then their scripts loaded and mounted
+  // side by side (each mount may wait for the server: its runs, its functions)
+  const mounting = panels.map((panel) => {
     const section = el("section", { class: "panel", id: `panel-${panel.id}`, hidden: true,
       "data-panel": panel.id });
     section.append(el("h2", { text: panel.title }), el("p", { class: "summary muted",
@@ -56,13 +58,16 @@ async function start() {
     tabs.append(tab);
     const entry = { section, tab, view: null };
     shown.set(panel.id, entry);
-    try {
-      const module = await import(`/static/${panel.script}`);
-      entry.view = (await module.mount(body, { ...lab, panel })) || null;
-    } catch (e) {
-      body.append(el("p", { class: "error", text: `This panel failed to load: ${e.message}` }));
-    }
-  }
+    return (async () => {
+      try {
+        const module = await import(`/static/${panel.script}`);
+        entry.view = (await module.mount(body, { ...lab, panel })) || null;
+      } catch (e) {
+        body.append(el("p", { class: "error", text: `This panel failed to load: ${e.message}` }));
+      }
+    })();
+  });
+  await Promise.all(mounting);
   window.addEventListener("hashchange", () => select(currentHash()));
   select(currentHash());
   document.body.dataset.ready = "true";
