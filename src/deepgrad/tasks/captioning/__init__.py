@@ -186,7 +186,7 @@ def _pairs(rng: Any, data: CaptionData, ids: list[np.ndarray], feats: np.ndarray
         yield np.asarray(feats[j]), pick
 
 
-def _expand(feats: np.ndarray, ids: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def _expand(ids: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(image row of each caption, all captions): every (image, caption) pair."""
     rows = np.concatenate([np.full(len(c), k) for k, c in enumerate(ids)])
     return rows, np.concatenate(ids)
@@ -197,7 +197,7 @@ def _train(cfg: Config, out: Path, tag: str, decoder: Any, data: CaptionData,
            val_ids: list[np.ndarray], pad: int) -> dict:
     from ...random import get_rng
 
-    rows, vtok = _expand(val_feats, val_ids)
+    rows, vtok = _expand(val_ids)
     lam, p_drop = float(cfg.attention_penalty), float(cfg.word_dropout)
     unk = 1  # Vocabulary.unk_id
 
@@ -231,7 +231,7 @@ def _train(cfg: Config, out: Path, tag: str, decoder: Any, data: CaptionData,
 def _figures(decoder: Any, feats: np.ndarray, data: CaptionData, ids: list[np.ndarray],
              vocab: Vocabulary, cfg: Config, names: tuple[str, ...] | None
              ) -> tuple[dict[str, float | None], dict[str, list]]:
-    rows, tok = _expand(feats, ids)
+    rows, tok = _expand(ids)
     loss, acc = teacher_forced(decoder, feats, rows, tok, vocab.pad_id)
     greedy, _ = generate(decoder, feats, vocab, cfg.max_len, "greedy")
     beam, beam_lp = generate(decoder, feats, vocab, cfg.max_len, "beam", cfg.beam_width,
@@ -338,34 +338,36 @@ def run(cfg: Config, out: Path, resume: bool = False) -> Result:
     _write_captions(out / "captions_test.jsonl", sets["test"], outputs, names)
     if "attention" in outputs:
         dec = outputs["attention"]["decoder"]
-        picks = _picture_picks(sets["test"], outputs["attention"]["beam"], names)
+        verdicts = _verdicts(outputs["attention"]["beam"], sets["test"], names)
         panels = []
-        for i in picks:
+        for i in _picture_picks(verdicts):
             words = outputs["attention"]["beam"][i]
             alpha = attention_of(dec, feats["test"][1][i],
                                  [*vocab.encode(words), vocab.end_id], vocab.start_id)
             panels.append((encoder.load([sets["test"].files[i]])[0], words, alpha,
-                           _verdict(words, sets["test"], i, names)))
+                           verdicts[i]))
         if attention_grid(panels, out / "attention.png", f"attention over {trained_on}"):
             artifacts["attention pictures"] = "attention.png"
     return Result(metrics, artifacts, sums)
 
 
-def _verdict(words: list[str], data: CaptionData, i: int, names: Any) -> str:
+def _verdicts(captions: list[list[str]], data: CaptionData, names: Any) -> list[str]:
+    """"right" / "wrong" per image (the caption states its primary pair or not), or "" each
+    when the data have no compositions to check against."""
     combos = data.combinations()
     if combos is None or names is None:
-        return ""
-    return "right" if parse_caption(words, names) == combos[i] else "wrong"
+        return [""] * len(captions)
+    return ["right" if parse_caption(w, names) == c else "wrong"
+            for w, c in zip(captions, combos, strict=True)]
 
 
-def _picture_picks(data: CaptionData, beam: list[list[str]], names: Any, n: int = 6
-                   ) -> list[int]:
+def _picture_picks(verdicts: list[str], n: int = 6) -> list[int]:
     """Three test images the beam caption got right and three it got wrong (when it can tell);
     otherwise the first six."""
-    if data.combinations() is None or names is None:
-        return list(range(min(n, len(data))))
-    good = [i for i in range(len(data)) if _verdict(beam[i], data, i, names) == "right"]
-    bad = [i for i in range(len(data)) if _verdict(beam[i], data, i, names) == "wrong"]
+    if not any(verdicts):
+        return list(range(min(n, len(verdicts))))
+    good = [i for i, v in enumerate(verdicts) if v == "right"]
+    bad = [i for i, v in enumerate(verdicts) if v == "wrong"]
     picks = good[: n // 2] + bad[: n - min(len(good), n // 2)]
     return picks + good[n // 2: n // 2 + n - len(picks)]
 
@@ -374,6 +376,7 @@ def _write_captions(path: Path, data: CaptionData, outputs: dict, names: Any) ->
     """One JSON line per test image: its file, references and every method's caption."""
     import os
 
+    verdicts = {tag: _verdicts(o["beam"], data, names) for tag, o in outputs.items()}
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         for i, rec in enumerate(data.records):
@@ -383,8 +386,8 @@ def _write_captions(path: Path, data: CaptionData, outputs: dict, names: Any) ->
                 row[f"{tag}_beam"] = " ".join(o["beam"][i])
                 if "greedy" in o:
                     row[f"{tag}_greedy"] = " ".join(o["greedy"][i])
-                if names is not None and data.combinations() is not None:
-                    row[f"{tag}_right"] = _verdict(o["beam"][i], data, i, names) == "right"
+                if verdicts[tag][i]:
+                    row[f"{tag}_right"] = verdicts[tag][i] == "right"
             f.write(json.dumps(row) + "\n")
     os.replace(tmp, path)
 

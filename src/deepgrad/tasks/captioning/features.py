@@ -73,12 +73,6 @@ class Encoder:
                 ans.append(a)
         return np.concatenate(vs), np.concatenate(ans)
 
-    def shapes(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """The per-image shapes of (vector, annotations)."""
-        v, a = self.encode(np.zeros((1, self.image_size, self.image_size)
-                                    + ((3,) if self.mode == "RGB" else ()), np.uint8))
-        return v.shape[1:], a.shape[1:]
-
 
 def _weights_digest(net: Any) -> str:
     h = hashlib.md5()
