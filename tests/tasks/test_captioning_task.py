@@ -151,7 +151,7 @@ def test_a_feature_cache_from_another_encoder_is_refused(quick_run):
     files = sorted((out / "scenes" / "val2014").glob("*.png"))
     cache = FeatureCache(out / "features", cap.encoder)
     vec, ann = cache.get("val", files)  # the run's own cache: accepted
-    assert len(vec) == len(files) and ann.shape[1:] == (64, 128)
+    assert len(vec) == len(files) and ann.shape[1:] == (64, 12)
     folder, _ = cache.folder(files)
     meta = json.loads((folder / "meta.json").read_text())
     meta["encoder_digest"] = "0" * 32
@@ -239,7 +239,7 @@ def test_the_coco_path_runs_on_real_format_files(tmp_path):
     assert rows[1]["references"] == ["a cat sits on a table", "an orange cat looks at the camera"]
     info = json.loads((out / "model.json").read_text())
     assert info["encoder"] == "efficientnet-lite0" and info["vector_size"] == 1280
-    assert info["annotation_shape"] == [4, 1280]
+    assert info["annotation_shape"] == [4, 1282]
 
 
 def test_a_coco_caption_that_is_empty_names_the_file_and_image(tmp_path):
