@@ -18,9 +18,10 @@ CNN's annotation is its classifier's ten class scores at that location (what), t
 Measured on the default scenes (test split: 1,000 scenes of held-out compositions), the
 attention decoder's content accuracy: 0.474 on the raw 128-channel map (session 7's full run, AMD
 EPYC); 0.755 on class scores + (x, y), beam with GNMT alpha 0.6, and 0.836 with alpha 1.0
-(session 8, Intel Xeon, the same encoder recipe, 20 epochs; `docs/notes/captioning.md`). They are computed once per split
-and stored as ``.npy`` files read memory-mapped, in a folder named by a key of the encoder's
-weights and of the image files' checksums, with a ``meta.json`` that is checked on every read:
+(session 8, Intel Xeon, the same encoder recipe, 20 epochs).
+
+Both are computed once per split and stored as ``.npy`` files read memory-mapped, in a folder
+named by a key of the encoder's weights (and feature layout) and of the image files' checksums, with a ``meta.json`` that is checked on every read:
 a cache written by another encoder, or for other images, is refused, never used.
 """
 
@@ -42,8 +43,8 @@ from ...tensor import Tensor, no_grad
 from ..contract import TaskError
 from ..rundir import write_json
 
-__all__ = ["Encoder", "with_positions", "scene_encoder", "efficientnet_encoder", "train_scene_encoder",
-           "FeatureCache", "images_digest", "ENCODERS"]
+__all__ = ["Encoder", "with_positions", "scene_encoder", "efficientnet_encoder",
+           "train_scene_encoder", "FeatureCache", "images_digest", "ENCODERS"]
 
 ENCODERS = ("scene-cnn", "efficientnet-lite0")
 
