@@ -21,8 +21,9 @@ EPYC); 0.755 on class scores + (x, y), beam with GNMT alpha 0.6, and 0.836 with 
 (session 8, Intel Xeon, the same encoder recipe, 20 epochs).
 
 Both are computed once per split and stored as ``.npy`` files read memory-mapped, in a folder
-named by a key of the encoder's weights (and feature layout) and of the image files' checksums, with a ``meta.json`` that is checked on every read:
-a cache written by another encoder, or for other images, is refused, never used.
+named by a key of the encoder's weights (and feature layout) and of the image files'
+checksums, with a ``meta.json`` that is checked on every read: a cache written by another
+encoder, or for other images, is refused, never used.
 """
 
 from __future__ import annotations
