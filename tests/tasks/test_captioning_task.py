@@ -334,3 +334,35 @@ def test_the_flickr8k_path_runs_on_real_format_files(tmp_path):
     row = json.loads((out / "captions_test.jsonl").read_text())
     assert Path(row["file"]).name == "103_d.jpg"
     assert row["references"] == ["a photo called d", "something d here"]
+
+
+def test_annotations_end_with_each_locations_x_and_y():
+    from deepgrad.tasks.captioning.features import with_positions
+
+    ann = np.arange(2 * 6 * 3, dtype=np.float32).reshape(2, 6, 3)  # a 2 x 3 map, row-major
+    out = with_positions(ann, 2, 3)
+    assert out.shape == (2, 6, 5) and out.dtype == np.float32
+    np.testing.assert_array_equal(out[:, :, :3], ann)
+    np.testing.assert_array_equal(out[1, :, 3], [-1, 0, 1, -1, 0, 1])  # x: left to right
+    np.testing.assert_array_equal(out[1, :, 4], [-1, -1, -1, 1, 1, 1])  # y: top to bottom
+    with pytest.raises(ValueError, match="6 annotations for a 3 x 3 map"):
+        with_positions(ann, 3, 3)
+
+
+def test_the_scene_encoders_annotations_are_its_class_scores_then_xy(quick_run):
+    out, _ = quick_run
+    cap = load_run(out)
+    x = cap.inputs(sorted((out / "scenes" / "test2014").glob("*.png"))[:3])
+    vec, ann = cap.encoder.encode(x)
+    net = cap.encoder.net
+    from deepgrad.tensor import Tensor, no_grad
+
+    with no_grad():
+        m = net.feature_map(Tensor(x[:, None].astype(np.float32) / np.float32(255)))
+    # location (row 2, column 5) of the 8 x 8 map: the classifier's scores read there
+    cell = np.asarray(m.data)[:, :, 2, 5] @ np.asarray(net.classifier.weight.data).T
+    np.testing.assert_allclose(ann[:, 2 * 8 + 5, :10], cell + net.classifier.bias.data,
+                               rtol=1e-5, atol=1e-5)
+    assert vec.shape == (3, 2048) and ann.shape == (3, 64, 12)
+    np.testing.assert_allclose(ann[0, 2 * 8 + 5, 10:], [-1 + 2 * 5 / 7, -1 + 2 * 2 / 7],
+                               rtol=1e-6)
