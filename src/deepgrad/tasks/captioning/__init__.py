@@ -413,31 +413,7 @@ class Captioner:
     def inputs(self, images: list[Any]) -> np.ndarray:
         """The images (files or uint8 arrays) as the encoder sees them: (N, S, S) grey or
         (N, S, S, 3) uint8, S its input side."""
-        return self._images(images)
-
-    def _images(self, images: list[Any]) -> np.ndarray:
-        from ...data.images import load_image
-
-        size = (self.encoder.image_size,) * 2
-        out = []
-        for im in images:
-            if isinstance(im, np.ndarray):
-                a = im
-                if self.encoder.mode == "L" and a.ndim == 3:
-                    a = a.mean(axis=2).astype(np.uint8)
-                if self.encoder.mode == "RGB" and a.ndim == 2:
-                    a = np.repeat(a[:, :, None], 3, axis=2)
-                if a.shape[:2] != size:
-                    from PIL import Image
-
-                    a = np.asarray(Image.fromarray(a).resize(size[::-1], Image.BILINEAR))
-                out.append(a.astype(np.uint8))
-            else:
-                try:
-                    out.append(load_image(im, size, self.encoder.mode))
-                except Exception as e:
-                    raise TaskError(f"caption: cannot read image {im}: {e}") from e
-        return np.stack(out)
+        return self.encoder.load(images)
 
     def caption(self, images: list[Any], method: str = "beam", beam_width: int | None = None,
                 decoder: str | None = None) -> list[tuple[list[str], float]]:
@@ -445,7 +421,7 @@ class Captioner:
         if tag not in self.decoders:
             raise TaskError(f"caption: this run has the decoders {sorted(self.decoders)}, not "
                             f"{tag!r}")
-        vec, ann = self.encoder.encode(self._images(images))
+        vec, ann = self.encoder.encode(self.inputs(images))
         feats = ann if self.decoders[tag].attention else vec
         words, lp = generate(self.decoders[tag], feats, self.vocab, self.cfg.max_len, method,
                              beam_width or self.cfg.beam_width,
@@ -457,7 +433,7 @@ class Captioner:
         """(the image as the encoder saw it, the beam caption, alpha (T, h, w))."""
         if "attention" not in self.decoders:
             raise TaskError("caption: this run has no attention decoder")
-        x = self._images([image])
+        x = self.inputs([image])
         _, ann = self.encoder.encode(x)
         dec = self.decoders["attention"]
         words, _ = generate(dec, ann, self.vocab, self.cfg.max_len, "beam",

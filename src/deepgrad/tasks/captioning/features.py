@@ -63,18 +63,35 @@ class Encoder:
         # of another feature layout is refused like one of other weights
         self.digest = _weights_digest(net, layout)
 
-    def load(self, files: list[Path]) -> np.ndarray:
-        """uint8 images, resized to the encoder's input: (N, S, S) grey or (N, S, S, 3)."""
+    def load(self, images: list[Any]) -> np.ndarray:
+        """uint8 images (files, or arrays already decoded), resized to the encoder's input:
+        (N, S, S) grey or (N, S, S, 3)."""
         from ...data.images import load_image
         from ...data.store import DataError, MissingDataError
 
+        size = (self.image_size, self.image_size)
         out = []
-        for f in files:
+        for im in images:
+            if isinstance(im, np.ndarray):
+                out.append(self._conform(im, size))
+                continue
             try:
-                out.append(load_image(f, (self.image_size, self.image_size), self.mode))
-            except (DataError, MissingDataError) as e:
-                raise TaskError(f"captioning: cannot read image {f}: {e}") from e
+                out.append(load_image(im, size, self.mode))
+            except (DataError, MissingDataError, OSError, ValueError) as e:
+                raise TaskError(f"captioning: cannot read image {im}: {e}") from e
         return np.stack(out)
+
+    def _conform(self, a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+        """An array image in the encoder's mode (grey or RGB) and input size."""
+        if self.mode == "L" and a.ndim == 3:
+            a = a.mean(axis=2).astype(np.uint8)
+        if self.mode == "RGB" and a.ndim == 2:
+            a = np.repeat(a[:, :, None], 3, axis=2)
+        if a.shape[:2] != size:
+            from PIL import Image
+
+            a = np.asarray(Image.fromarray(a).resize(size[::-1], Image.BILINEAR))
+        return a.astype(np.uint8)
 
     def encode(self, images: np.ndarray, batch: int = 64) -> tuple[np.ndarray, np.ndarray]:
         """float32 (N, F) vectors and (N, L, D) annotations of uint8 ``images``."""
