@@ -18,6 +18,7 @@ inside the run (:func:`deepgrad.web.paths.inside`). An upload is decoded under t
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,8 @@ from .images import MAX_UPLOAD_BYTES, decode_image
 from .paths import inside
 from .predictors import pick_run
 
-__all__ = ["SCENES", "MAX_SCENES", "scene_list", "scene_objects", "read_scene", "grey_objects",
-           "letterboxed", "scene_or_upload"]
+__all__ = ["SCENES", "MAX_SCENES", "scene_list", "run_classes", "scene_objects", "read_scene",
+           "grey_objects", "letterboxed", "scene_or_upload"]
 
 SCENES = Path("scenes") / "test2014"  # where a scenes run writes its test images
 INSTANCES = Path("scenes") / "annotations" / "instances_test2014.json"
@@ -58,22 +59,37 @@ def scene_objects(run_dir: Path) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def scene_list(run_dir: Path, limit: int = MAX_SCENES) -> list[dict[str, Any]]:
+def scene_list(run_dir: Path, limit: int = MAX_SCENES,
+               fields: Callable[[str], dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """The first ``limit`` test scenes of a scenes run: name, file (relative to the run, for
-    ``/api/run/file``) and the classes of its objects; none for a run on a COCO folder."""
+    ``/api/run/file``) and ``fields(name)`` (default: the classes of its objects, as
+    ``"objects"``); none for a run on a user's COCO or Flickr8k folder."""
     folder = run_dir / SCENES
     if not folder.is_dir():
         return []
-    objects = scene_objects(run_dir)
+    if fields is None:
+        objects = scene_objects(run_dir)
+
+        def fields(name: str) -> dict[str, Any]:
+            return {"objects": [o["class"] for o in objects.get(name, [])]}
+
     out = []
     for p in sorted(folder.glob("*.png"))[:limit]:
         try:
             inside(run_dir, (SCENES / p.name).as_posix(), "scene")
         except LabError:
             continue  # a symlink out of the run
-        out.append({"name": p.name, "file": (SCENES / p.name).as_posix(),
-                    "objects": [o["class"] for o in objects.get(p.name, [])]})
+        out.append({"name": p.name, "file": (SCENES / p.name).as_posix(), **fields(p.name)})
     return out
+
+
+def run_classes(run_dir: Path) -> list[str]:
+    """The run's class names (its ``classes.json``; [] when missing or unreadable)."""
+    try:
+        names = json.loads((run_dir / "classes.json").read_text(encoding="utf-8"))["classes"]
+        return [str(c) for c in names]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+        return []
 
 
 def read_scene(run_dir: Path, name: str, folder: Path = SCENES) -> bytes:

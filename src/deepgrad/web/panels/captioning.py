@@ -27,10 +27,11 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from deepgrad.tasks import TaskError
 from deepgrad.tasks.captioning.familiar import unlike_training
 
+from .. import scenes as test_scenes
 from ..errors import LabError
 from ..images import MAX_UPLOAD_BYTES, decode_image
 from ..models import ENGINE_LOCK
-from ..paths import inside, relative_name
+from ..paths import relative_name
 from ..pixels import picture
 from ..predictors import finished_runs, pick_run, refused
 from . import Panel
@@ -41,8 +42,7 @@ PANEL = Panel(id="caption", title="Caption a scene", order=60, script="panels/ca
               task="captioning", summary="a captioning run describes your image or a test "
                                          "scene: beam and greedy captions, attention per word")
 
-SCENES = Path("scenes") / "test2014"  # where a scenes run writes its test images
-MAX_SCENES = 48
+MAX_SCENES = test_scenes.MAX_SCENES
 END = "<end>"
 
 
@@ -63,30 +63,8 @@ def _references(run_dir: Path) -> dict[str, list[str]]:
 def scene_list(run_dir: Path, limit: int = MAX_SCENES) -> list[dict[str, Any]]:
     """The first ``limit`` test scenes of a scenes run: name, file (relative to the run, for
     ``/api/run/file``) and references; none for a run on COCO or Flickr8k."""
-    folder = run_dir / SCENES
-    if not folder.is_dir():
-        return []
     refs = _references(run_dir)
-    out = []
-    for p in sorted(folder.glob("*.png"))[:limit]:
-        try:
-            inside(run_dir, (SCENES / p.name).as_posix(), "scene")
-        except LabError:
-            continue  # a symlink out of the run
-        out.append({"name": p.name, "file": (SCENES / p.name).as_posix(),
-                    "references": refs.get(p.name, [])})
-    return out
-
-
-def _scene(run_dir: Path, name: str) -> bytes:
-    """The bytes of the run's test scene ``name`` (a PNG directly in scenes/test2014)."""
-    if "/" in name or not name.lower().endswith(".png"):
-        raise LabError(400, f"scene {name!r}: expected the file name of a test scene "
-                            "(scenes/test2014/*.png)")
-    path = inside(run_dir, (SCENES / name).as_posix(), "scene")
-    if not path.is_file():
-        raise LabError(404, f"scene {name!r}: not a file")
-    return path.read_bytes()
+    return test_scenes.scene_list(run_dir, limit, lambda name: {"references": refs.get(name, [])})
 
 
 def _words(words: list[str], log_p: float) -> dict[str, Any]:
@@ -154,7 +132,7 @@ def router(lab: Any) -> APIRouter:
         path = pick_run(lab, "captioning", run)
         captioner = lab.models.get(path, "captioning")
         if scene is not None:
-            picture_ = decode_image(_scene(path, scene), "RGB")
+            picture_ = decode_image(test_scenes.read_scene(path, scene), "RGB")
             label = scene
         warning = unlike_training(picture_, captioner.info, label)
         out = describe(captioner, np.asarray(picture_, dtype=np.uint8), decoder, beam_width)

@@ -36,7 +36,7 @@ from ..models import ENGINE_LOCK
 from ..paths import relative_name
 from ..pixels import picture
 from ..predictors import finished_runs, pick_run, refused
-from ..scenes import letterboxed, scene_list, scene_objects, scene_or_upload
+from ..scenes import letterboxed, run_classes, scene_list, scene_objects, scene_or_upload
 from . import Panel
 
 __all__ = ["PANEL", "router", "true_object", "localize"]
@@ -48,14 +48,6 @@ PANEL = Panel(id="locate", title="Localize an object", order=34,
 
 HIT = 0.5  # the IoU of iou50_accuracy
 FIGURES = ("iou50_accuracy", "mean_iou", "class_accuracy", "test_scenes")
-
-
-def _classes(run_dir: Path) -> list[str]:
-    try:
-        names = json.loads((run_dir / "classes.json").read_text(encoding="utf-8"))["classes"]
-        return [str(c) for c in names]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
-        return []
 
 
 def true_object(run_dir: Path, scene: str) -> tuple[int, list[float]] | None:
@@ -103,7 +95,7 @@ def router(lab: Any) -> APIRouter:
     @r.get("/scenes")
     def scenes(run: Annotated[str | None, Query(max_length=400)] = None) -> dict[str, Any]:
         path = pick_run(lab, "localization", run)
-        return {"run": relative_name(lab.root, path), "classes": _classes(path),
+        return {"run": relative_name(lab.root, path), "classes": run_classes(path),
                 "scenes": scene_list(path)}
 
     @r.post("/localize")

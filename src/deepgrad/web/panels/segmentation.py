@@ -43,7 +43,7 @@ from ..models import ENGINE_LOCK
 from ..paths import relative_name
 from ..pixels import picture
 from ..predictors import finished_runs, pick_run, refused
-from ..scenes import letterboxed, read_scene, scene_list, scene_or_upload
+from ..scenes import letterboxed, read_scene, run_classes, scene_list, scene_or_upload
 from . import Panel
 
 __all__ = ["PANEL", "router", "DECODERS", "colours", "truth", "scores", "segment"]
@@ -64,15 +64,6 @@ def colours(n: int) -> list[str]:
     background, then tab10, cycled), as ``#rrggbb``."""
     rgb = np.round(255 * colorize(np.arange(n)[None])[:, 0].T).astype(int)
     return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb]
-
-
-def _classes(run_dir: Path) -> list[str]:
-    """The run's class names (classes.json; [] when unreadable)."""
-    try:
-        names = json.loads((run_dir / "classes.json").read_text(encoding="utf-8"))["classes"]
-        return [str(c) for c in names]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
-        return []
 
 
 def truth(run_dir: Path, scene: str) -> np.ndarray | None:
@@ -142,7 +133,7 @@ def router(lab: Any) -> APIRouter:
     @r.get("/scenes")
     def scenes(run: Annotated[str | None, Query(max_length=400)] = None) -> dict[str, Any]:
         path = pick_run(lab, "segmentation", run)
-        classes = _classes(path)
+        classes = run_classes(path)
         return {"run": relative_name(lab.root, path), "classes": classes,
                 "colors": colours(len(classes)), "scenes": scene_list(path)}
 
