@@ -5,7 +5,7 @@
 
 import { clear, el, fmt } from "../lib/dom.js";
 import { drawPicture } from "../lib/heat.js";
-import { runPicker, say } from "../lib/runs.js";
+import { runPicker, say, sceneThumbnails } from "../lib/runs.js";
 
 const SIDE = 256; // the 64 x 64 input drawn 4 x
 const TRUE = "#2ca02c", RIGHT = "#4d80ff", WRONG = "#ff0000";
@@ -35,22 +35,7 @@ export async function mount(root, lab) {
     clear(scenes);
     const run = picker.value();
     if (!run) return;
-    try {
-      const r = await lab.api.getJSON(lab.api.url("/api/localization/scenes", { run }));
-      for (const s of r.scenes) {
-        scenes.append(el("button", { type: "button", class: "scene", "data-scene": s.name,
-          title: s.objects.join(", ") || s.name, onclick: () => localize({ scene: s.name }) },
-        el("img", { src: lab.api.url("/api/run/file", { id: r.run, name: s.file }),
-          alt: s.name, width: 48, height: 48 })));
-      }
-      scenes.dataset.count = String(r.scenes.length);
-      if (!r.scenes.length) {
-        scenes.append(el("p", { class: "muted small",
-          text: "This run has no composed test scenes (a COCO folder): upload an image." }));
-      }
-    } catch (e) {
-      say(status, e.message, true);
-    }
+    await sceneThumbnails(lab, "/api/localization/scenes", run, scenes, status, (scene) => localize({ scene }));
   }
 
   // one request at a time; asked again meanwhile, the latest request follows

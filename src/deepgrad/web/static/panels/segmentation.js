@@ -5,7 +5,7 @@
 // and lists per class its pixels and, for a test scene, each decoder's IoU on that scene.
 
 import { bytes, clear, el, fmt, paint } from "../lib/dom.js";
-import { runPicker, say } from "../lib/runs.js";
+import { runPicker, say, sceneThumbnails } from "../lib/runs.js";
 
 const SIDE = 192; // the longer side of each map on the page
 
@@ -39,22 +39,7 @@ export async function mount(root, lab) {
     clear(scenes);
     const run = picker.value();
     if (!run) return;
-    try {
-      const r = await lab.api.getJSON(lab.api.url("/api/segmentation/scenes", { run }));
-      for (const s of r.scenes) {
-        scenes.append(el("button", { type: "button", class: "scene", "data-scene": s.name,
-          title: s.objects.join(", ") || s.name, onclick: () => segment({ scene: s.name }) },
-        el("img", { src: lab.api.url("/api/run/file", { id: r.run, name: s.file }),
-          alt: s.name, width: 48, height: 48 })));
-      }
-      scenes.dataset.count = String(r.scenes.length);
-      if (!r.scenes.length) {
-        scenes.append(el("p", { class: "muted small",
-          text: "This run has no composed test scenes (a COCO folder): upload an image." }));
-      }
-    } catch (e) {
-      say(status, e.message, true);
-    }
+    await sceneThumbnails(lab, "/api/segmentation/scenes", run, scenes, status, (scene) => segment({ scene }));
   }
 
   // one request at a time; asked again meanwhile, the latest request follows
