@@ -440,3 +440,54 @@ def test_compiled_transposed_copy(jit, shape):
         t = transposed(src)
         assert t.flags.c_contiguous and t.dtype == np.float32
         np.testing.assert_array_equal(t, src.T)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_time_loops_split_over_sequences_equal_one_loop(jit, kind, dtype, monkeypatch):
+    """The compiled time loops run over blocks of the batch's sequences on worker threads
+    (``common.by_sequences``): forced here on a small batch (two BLAS threads, blocks of 1+),
+    with a mask and in both directions, the blocks really ran, and every output and gradient
+    equals the single loop's."""
+    if not jit:
+        pytest.skip("the split is a compiled-path feature")
+    from deepgrad.functional import _gemm
+    from deepgrad.functional.rnn_kernels import common
+
+    if not _gemm.HAVE_CBLAS or _gemm._BLAS.set_threads is None or not _gemm.quiet_blas():
+        pytest.skip("no OpenBLAS thread control here: the loops never split")
+    T, N, F_, H = 6, 5, 4, 9
+    x, states, weights = _inputs(kind, T=T, N=N, F_=F_, H=H, seed=8)
+    arrs = [a.astype(dtype) for a in [x, *states, *weights]]
+    mask = F.lengths_to_mask([6, 2, 0, 5, 6])
+    blocks = []
+    real_split = common.split_rows
+
+    def spy(fn, total, min_rows=None):
+        def recorded(r0, r1):
+            blocks.append((r0, r1))
+            return fn(r0, r1)
+        return real_split(recorded, total, min_rows)
+
+    def run(split):
+        if split:
+            monkeypatch.setattr(common, "SPLIT_MIN_ROWS", 1)
+            monkeypatch.setattr(common, "SPLIT_MIN_FLOPS", 0)
+            monkeypatch.setattr(_gemm, "blas_threads", lambda: 2)
+            monkeypatch.setattr(common, "split_rows", spy)
+        else:
+            monkeypatch.setattr(common, "SPLIT_MIN_FLOPS", 1 << 62)
+        out = []
+        for m in (None, mask):
+            for reverse in (False, True):
+                (o, g), _ = _run_both(kind, arrs, m, reverse)
+                out.append((o, g))
+        return out
+
+    one, split = run(False), run(True)
+    assert blocks and set(blocks) == {(0, 2), (2, 5)}, blocks
+    for (o1, g1), (o2, g2) in zip(one, split, strict=True):
+        for a, b in zip(o1 + g1, o2 + g2, strict=True):
+            assert a.dtype == dtype
+            np.testing.assert_allclose(b, a, rtol=1e-6 if dtype == np.float32 else 1e-13,
+                                       atol=1e-6 if dtype == np.float32 else 1e-14)
