@@ -27,6 +27,11 @@ TINY: dict[str, dict] = {
     # 12 test scenes each; a high learning rate: the transposed decoder labels some digits
     "segmentation": dict(n_train=200, n_val=20, n_test=12, epochs=2, lr=1e-2),
     "localization": dict(n_train=1200, n_val=50, n_test=12, epochs=4),  # mean IoU ~0.7
+    # about 10 s each; the GAN's samples are still noise after its 4 steps
+    "autoencoder": dict(limit=300, test_limit=60, pca_steps=30, faces=False),
+    "gan": dict(limit=256, samples=100),
+    "transfer": dict(labels_per_class="5,10", epochs=1, min_steps=5, pretrain_limit=500,
+                     test_limit=100),
 }
 
 

@@ -76,7 +76,9 @@ def test_the_page_its_static_files_and_security_headers(empty):
                  "/static/panels/seq2seq.js", "/static/panels/char_rnn.js",
                  "/static/panels/name_gender.js", "/static/panels/pos_tagger.js",
                  "/static/panels/word2vec.js", "/static/panels/imagenet.js",
-                 "/static/panels/segmentation.js", "/static/panels/localization.js"):
+                 "/static/panels/segmentation.js", "/static/panels/localization.js",
+                 "/static/panels/autoencoder.js", "/static/lib/thumbs.js",
+                 "/static/panels/gan.js", "/static/panels/transfer.js"):
         r = empty.get(path)
         assert r.status_code == 200, path
         assert "https://" not in r.text and "//cdn" not in r.text, path
@@ -91,13 +93,14 @@ def test_info_and_the_panel_registry(empty):
     assert info["name"] == "deepgrad lab" and "mnist" in info["tasks"] and info["job"] is None
     panels = empty.get("/api/panels").json()
     assert [p["id"] for p in panels] == ["draw", "race", "classify", "segment", "locate",
-                                         "words", "sex", "names", "tag", "dates", "caption",
-                                         "train", "runs"]
+                                         "transfer", "words", "morph", "latent", "sex",
+                                         "names", "tag", "dates", "caption", "train", "runs"]
     for p in panels:
         assert empty.get(f"/static/{p['script']}").status_code == 200
     assert {p["task"] for p in panels} == {"mnist", "optlab", "imagenet", "word2vec",
                                            "name-gender", "char-rnn", "pos-tagger", "seq2seq",
-                                           "captioning", "segmentation", "localization", None}
+                                           "captioning", "segmentation", "localization",
+                                           "autoencoder", "gan", "transfer", None}
 
 
 def test_errors_are_json_messages_without_stack_traces(tmp_path):

@@ -1,6 +1,7 @@
 """Pictures in the lab's JSON answers: uint8 pixels as base64, with their shape.
 
     picture(a)        # {"width", "height", "channels", "data"}: a (H, W) or (H, W, 3) array
+    unit_picture(x)   # a float C x H x W image in [0, 1] (a network's output): 255 x, rounded
     to_u8(maps, (1, 2))                # each map scaled to 0..255 on its own
 
 The page decodes them with ``bytes()`` of ``static/lib/dom.js`` and paints them on a canvas.
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["b64", "to_u8", "picture"]
+__all__ = ["b64", "to_u8", "picture", "unit_uint8", "unit_picture"]
 
 
 def b64(a: np.ndarray) -> str:
@@ -37,3 +38,18 @@ def picture(image: Any) -> dict[str, Any]:
         raise ValueError(f"picture: expected (H, W) or (H, W, 3), got {a.shape}")
     return {"width": int(a.shape[1]), "height": int(a.shape[0]),
             "channels": 1 if a.ndim == 2 else 3, "data": b64(a)}
+
+
+def unit_uint8(image: Any) -> np.ndarray:
+    """A float C x H x W image in [0, 1] (C 1 or 3: the week-4 networks' images) as uint8
+    H x W or H x W x 3: ``round(255 x)``, clipped to 0..255."""
+    x = np.asarray(image, dtype=np.float64)
+    if x.ndim != 3 or x.shape[0] not in (1, 3):
+        raise ValueError(f"unit_uint8: expected C x H x W with C 1 or 3, got {x.shape}")
+    u8 = np.round(255 * np.clip(x, 0.0, 1.0)).astype(np.uint8)
+    return u8[0] if x.shape[0] == 1 else u8.transpose(1, 2, 0)
+
+
+def unit_picture(image: Any) -> dict[str, Any]:
+    """A float C x H x W image in [0, 1] as the page paints it (:func:`unit_uint8`)."""
+    return picture(unit_uint8(image))

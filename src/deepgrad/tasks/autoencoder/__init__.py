@@ -99,8 +99,15 @@ def _data(cfg: Config):
 
 
 def test_images(cfg: Config) -> np.ndarray:
-    """The test images a run with ``cfg`` evaluated on (``deepgrad morph 3 17`` indexes them)."""
-    return _data(cfg).x_test
+    """The test images a run with ``cfg`` evaluated on (``deepgrad morph 3 17`` indexes them);
+    a TaskError saying why when they cannot be read."""
+    from ...data.store import DataError
+
+    try:
+        return _data(cfg).x_test
+    except DataError as e:
+        raise TaskError(f"autoencoder: the {cfg.dataset} test images cannot be read ({e})"
+                        ) from e
 
 
 def run(cfg: Config, out: Path, resume: bool = False) -> Result:

@@ -32,7 +32,8 @@ from ..contract import Result, TaskError, param
 from .quality import Judge, confidence_and_coverage, fid, train_judge
 from .train import GANDiverged, train_gan
 
-__all__ = ["Config", "QUICK", "run", "load", "sample", "GANDiverged", "Sampler"]
+__all__ = ["Config", "QUICK", "run", "load", "load_judge", "sample", "GANDiverged",
+           "Sampler", "noise", "decode", "line", "generate", "latent_walk"]
 
 NAME = "gan"
 WEEK = 4
@@ -83,31 +84,42 @@ def _check(cfg: Config) -> None:
         raise TaskError(f"--samples must be >= 2 (a covariance needs two), got {cfg.samples}")
 
 
-def generate(g: Any, n: int, latent_size: int, seed: int, batch: int = 500) -> np.ndarray:
-    """``n`` images in [0, 1] (N x 1 x 28 x 28) from noise seeded by ``seed`` (its own
-    generator: deepgrad's is untouched), the generator in eval mode."""
-    rng = np.random.default_rng(seed)
-    z = rng.standard_normal((n, latent_size), dtype=np.float32)
+def noise(n: int, latent_size: int, seed: int) -> np.ndarray:
+    """The ``n`` noise vectors (N x latent_size, float32) of ``seed``, from its own generator
+    (deepgrad's is untouched): the first ``m`` of them are the ``m`` of any smaller ``n``."""
+    return np.random.default_rng(seed).standard_normal((n, latent_size), dtype=np.float32)
+
+
+def decode(g: Any, z: np.ndarray, batch: int = 500) -> np.ndarray:
+    """The generator's images in [0, 1] (N x 1 x 28 x 28) of the noise vectors ``z`` (N x
+    latent_size), in eval mode and batches without a graph (its mode restored after)."""
     was = g.training
     g.eval()
     outs = []
     with no_grad():
-        for s in range(0, n, batch):
-            outs.append(np.asarray(g(Tensor(z[s:s + batch])).data))
+        for s in range(0, len(z), batch):
+            outs.append(np.asarray(g(Tensor(np.asarray(z[s:s + batch], np.float32))).data))
     g.train(was)
     return (np.concatenate(outs) + 1) / 2
+
+
+def line(z_a: np.ndarray, z_b: np.ndarray, steps: int) -> np.ndarray:
+    """The points (1 - t) z_a + t z_b for ``steps`` values of t evenly from 0 to 1."""
+    t = np.linspace(0, 1, steps, dtype=np.float32)[:, None]
+    return (1 - t) * np.asarray(z_a, np.float32) + t * np.asarray(z_b, np.float32)
+
+
+def generate(g: Any, n: int, latent_size: int, seed: int, batch: int = 500) -> np.ndarray:
+    """``n`` images in [0, 1] (N x 1 x 28 x 28) from the noise of ``seed`` (:func:`noise`),
+    the generator in eval mode."""
+    return decode(g, noise(n, latent_size, seed), batch)
 
 
 def latent_walk(g: Any, latent_size: int, seed: int, rows: int = 6, steps: int = 10) -> list:
     """Rows of decoded points along straight lines between random noise vectors."""
     rng = np.random.default_rng(seed)
     ends = rng.standard_normal((rows, 2, latent_size)).astype(np.float32)
-    t = np.linspace(0, 1, steps, dtype=np.float32)[:, None]
-    z = np.concatenate([(1 - t) * a + t * b for a, b in ends])
-    with no_grad():
-        g.eval()
-        im = (np.asarray(g(Tensor(z)).data) + 1) / 2
-    return list(im)
+    return list(decode(g, np.concatenate([line(a, b, steps) for a, b in ends])))
 
 
 def _judge_metrics(judge: Judge, images: np.ndarray, real_feats: np.ndarray,
@@ -192,7 +204,9 @@ def run(cfg: Config, out: Path, resume: bool = False) -> Result:
 
 
 class Sampler:
-    """A trained generator: ``sample(n, seed)`` -> images in [0, 1], N x 1 x 28 x 28."""
+    """A trained generator: ``sample(n, seed)`` -> images in [0, 1], N x 1 x 28 x 28;
+    ``walk(seed_a, seed_b, steps)``: the images along the line between the first noise vector
+    of each seed (the first sample of each one's grid); ``decode(z)``: any noise vectors'."""
 
     def __init__(self, generator: Any, config: Config) -> None:
         self.generator, self.config = generator, config
@@ -201,6 +215,19 @@ class Sampler:
         if n < 1:
             raise ValueError(f"sample: n must be >= 1, got {n}")
         return generate(self.generator, n, self.config.latent_size, seed)
+
+    def decode(self, z: Any) -> np.ndarray:
+        z = np.asarray(z, np.float32)
+        if z.ndim != 2 or z.shape[1] != self.config.latent_size:
+            raise ValueError(f"decode: z should be N x {self.config.latent_size}, got shape "
+                             f"{z.shape}")
+        return decode(self.generator, z)
+
+    def walk(self, seed_a: int, seed_b: int, steps: int = 10) -> np.ndarray:
+        if steps < 2:
+            raise ValueError(f"walk: steps must be >= 2 (both ends), got {steps}")
+        size = self.config.latent_size
+        return self.decode(line(noise(1, size, seed_a)[0], noise(1, size, seed_b)[0], steps))
 
 
 def load(out: Path, kind: str = "dcgan") -> Sampler:
@@ -215,6 +242,29 @@ def load(out: Path, kind: str = "dcgan") -> Sampler:
     g, _ = build(kind, run_.config.latent_size)
     g.load_state_dict(load_checkpoint(path)["model"])
     return Sampler(g.eval(), run_.config)
+
+
+def load_judge(out: Path) -> Judge:
+    """The classifier a finished run trained to judge its generators (``classifier.npz``),
+    standardized as it was trained (with the mean and std of the run's training images, read
+    again), its class names those of the run's data set; a TaskError when those cannot be
+    read."""
+    from ...data.image_sets import image_set
+    from ...data.store import DataError
+    from ..rundir import read_run
+
+    cfg = read_run(out, NAME).config
+    path = Path(out) / "classifier.npz"
+    if not path.is_file():
+        raise TaskError(f"{path}: missing; expected the classifier of a finished gan run")
+    try:
+        data = image_set(cfg.dataset, cfg.data_path)
+    except DataError as e:
+        raise TaskError(f"gan: the {cfg.dataset} training images cannot be read ({e})") from e
+    x = data.x_train[:cfg.limit] if cfg.limit else data.x_train
+    model = models.mnist_cnn()
+    model.load_state_dict(load_checkpoint(path)["model"])
+    return Judge(model, float(x.mean()), float(x.std()), list(data.classes))
 
 
 def sample(predictor: Sampler, n: int = 64, seed: int = 0) -> np.ndarray:

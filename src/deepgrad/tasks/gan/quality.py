@@ -31,10 +31,13 @@ __all__ = ["Judge", "train_judge", "frechet_distance", "fid", "confidence_and_co
 
 class Judge:
     """The trained classifier: ``features(x)`` (N x 128) and ``proba(x)`` (N x 10) for images
-    in [0, 1] (N x 1 x H x W), standardized with the training images' mean and std."""
+    in [0, 1] (N x 1 x H x W), standardized with the training images' mean and std;
+    ``classes``: the names of its classes, when known."""
 
-    def __init__(self, model: Any, mean: float, std: float) -> None:
+    def __init__(self, model: Any, mean: float, std: float,
+                 classes: list[str] | None = None) -> None:
         self.model, self.mean, self.std = model, float(mean), float(std)
+        self.classes = classes
         model.eval()
         self.body, self.head = model[:-2], model[-2:]  # up to the ReLU of the 128 features
 

@@ -27,7 +27,7 @@ import json
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import numpy as np
 
@@ -38,7 +38,8 @@ from ..contract import Result, TaskError, param
 from .backbones import Backbone, imagenet_backbone, mnist_backbone
 from .recipes import accuracy, run_frozen, steps_for, train_classifier
 
-__all__ = ["Config", "QUICK", "run", "load", "labelled_subset"]
+__all__ = ["Config", "QUICK", "run", "load", "labelled_subset", "test_set", "class_names",
+           "read_image", "TransferClassifier"]
 
 NAME = "transfer"
 WEEK = 3
@@ -116,6 +117,41 @@ def _target(cfg: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
     if cfg.test_limit:
         xte, yte = xte[:cfg.test_limit], yte[:cfg.test_limit]
     return xtr, ytr.astype(np.int64), xte, yte.astype(np.int64), classes
+
+
+def test_set(cfg: Config) -> tuple[np.ndarray, np.ndarray]:
+    """The target's test images a run with ``cfg`` was tested on (uint8: N x 28 x 28 grey for
+    fashion_mnist, N x H x W x 3 for flowers102; the first ``test_limit``) and their labels;
+    a TaskError saying why when they cannot be read."""
+    from ...data.store import DataError
+
+    try:
+        _, _, xte, yte, _ = _target(cfg)
+    except DataError as e:
+        raise TaskError(f"transfer: the {cfg.target} test images cannot be read ({e})") from e
+    return xte, yte
+
+
+def class_names(cfg: Config) -> list[str]:
+    """The target's class names, in label order (Flowers-102 has numbers only: 'class 1'...)."""
+    if cfg.target == "fashion_mnist":
+        from ...data import FASHION_CLASSES
+
+        return list(FASHION_CLASSES)
+    return [f"class {k}" for k in range(1, 103)]
+
+
+def read_image(path: str | Path | BinaryIO, cfg: Config) -> np.ndarray:
+    """An image file as the target's images: for fashion_mnist 28 x 28 grey, light on black,
+    as ``deepgrad visualize --task transfer FILE`` reads it (``tasks.mnist.read_image``); for
+    flowers102 RGB resized to ``image_size``, as the data set's images are read."""
+    if cfg.target == "fashion_mnist":
+        from ..mnist import read_image as read_grey
+
+        return read_grey(path)
+    from ...data.images import load_image
+
+    return load_image(path, (cfg.image_size, cfg.image_size), "RGB")
 
 
 def _pretrain_mnist(cfg: Config, out: Path) -> tuple[nn.Sequential, float]:
