@@ -204,8 +204,7 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 MIN_SPLIT_ROWS = 1024  # smallest row block worth a thread (tests lower it)
 
 
-def split_rows(fn: Callable[[int, int], Any], total: int,
-               min_rows: int | None = None) -> list[Any]:
+def split_rows(fn: Callable[[int, int], Any], total: int) -> list[Any]:
     """Run ``fn(r0, r1)`` over consecutive row blocks covering [0, total), in parallel.
 
     One block per BLAS thread, each on a worker thread, with the BLAS set to one thread for
@@ -215,15 +214,12 @@ def split_rows(fn: Callable[[int, int], Any], total: int,
     first (they would spin on the same cores). ``fn`` must write disjoint outputs for disjoint
     blocks. Runs ``[fn(0, total)]`` as configured when there is one BLAS thread, a small
     problem, no thread control in the BLAS, or other Python threads that might be using the
-    BLAS (then OpenBLAS threads each GEMM). ``min_rows``: the smallest block worth a thread
-    (default :data:`MIN_SPLIT_ROWS`, which suits rows of a convolution's GEMM; a recurrent
-    layer's rows are sequences, each a whole time loop of work).
+    BLAS (then OpenBLAS threads each GEMM).
     """
     workers = blas_threads()
     if _BLAS is None or _BLAS.set_threads is None:
         workers = 1
-    least = MIN_SPLIT_ROWS if min_rows is None else min_rows
-    workers = min(workers, total // max(least, 1))
+    workers = min(workers, total // max(MIN_SPLIT_ROWS, 1))
     if workers <= 1 or threading.current_thread().name.startswith(WORKER_PREFIX):
         return [fn(0, total)]
     if not quiet_blas():

@@ -8,35 +8,10 @@ the contiguous block ``hs[:T]`` or ``hs[1:]``, ready for the ``dW_hh`` products.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
-from .._gemm import split_rows
-
 Backward = Callable[..., tuple]
-
-# A time loop is split over the batch (each block of sequences on its own thread, the whole loop
-# long, with single-threaded GEMMs) when each block gets at least SPLIT_MIN_ROWS sequences and
-# the loop's recurrent GEMMs do at least SPLIT_MIN_FLOPS (tests lower both).
-SPLIT_MIN_ROWS = 8
-SPLIT_MIN_FLOPS = 1 << 24
-
-
-def by_sequences(loop: Callable[[int, int], Any], T: int, N: int, H: int, G: int) -> None:
-    """Run ``loop(r0, r1)`` (a time loop over the sequences r0..r1 - 1 of the batch) once over
-    all N sequences, or over blocks of them on worker threads.
-
-    The sequences of a batch never meet inside a recurrent layer: the rows of one step's GEMM
-    ``h W_hh^T`` are independent. With two BLAS threads, OpenBLAS forks and joins inside every
-    step's small GEMM and the gate kernels run on one core; one block of sequences per thread,
-    each running the whole time loop with one-threaded GEMMs, joins once per pass
-    (``_gemm.split_rows``: same thread pool and BLAS thread control as the convolutions).
-    ``T * N * G * H * H * 2``: the loop's recurrent FLOPs, against :data:`SPLIT_MIN_FLOPS`."""
-    if 2 * T * N * G * H * H < SPLIT_MIN_FLOPS:
-        loop(0, N)
-        return
-    split_rows(loop, N, min_rows=SPLIT_MIN_ROWS)
 
 
 def steps(T: int, reverse: bool) -> tuple[range, int, int]:

@@ -9,7 +9,6 @@ from . import _jit_gates as J
 from ._jit_layout import transposed
 from .common import (
     Backward,
-    by_sequences,
     hidden_weight_grad,
     incoming,
     input_gemm,
@@ -140,14 +139,10 @@ def _rnn_forward_jit(
     hs[T if reverse else 0] = h0
     rows = step_rows(mask, T, N, dt)
     hw = np.empty((N, H), dtype=dt)
-
-    def loop(r0: int, r1: int) -> None:  # the sequences r0..r1-1
-        s, w = slice(r0, r1), hw[r0:r1]
-        for t in order:
-            np.matmul(hs[t + p, s], w_hh_t, out=w)
-            J.rnn_step_forward(pre[t, s], w, rows[t, s], hs[t + p, s], hs[t + q, s], relu)
-
-    by_sequences(loop, T, N, H, 1)
+    for t in order:
+        np.matmul(hs[t + p], w_hh_t, out=hw)
+        J.rnn_step_forward(pre[t], hw, rows[t], hs[t + p], hs[t + q], relu)
+    del pre
     outs, h_n, hprev = state_views(hs, reverse)
     out = outs if mask is None else outs * mask
 
@@ -161,22 +156,17 @@ def _rnn_forward_jit(
         dpre = np.empty((1, T, N, H), dtype=dt)
         keep = None if mask is None else 1 - mask
         tmp = np.empty((N, H), dtype=dt) if mask is not None else None
-
-        def loop(r0: int, r1: int) -> None:  # the sequences r0..r1-1
-            s = slice(r0, r1)
-            dh_s = dh[s]
-            for t in reversed(order):
-                d = dpre[0, t, s]
-                J.rnn_step_backward(dh_s, douts[t if dout is not None else 0, s], rows[t, s],
-                                    hs[t + q, s], d, relu)
-                if mask is None:  # dC/dh_prev = dG W_hh (+ dh where the step was skipped)
-                    np.matmul(d, w_hh, out=dh_s)
-                else:
-                    np.matmul(d, w_hh, out=tmp[s])
-                    dh_s *= keep[t, s]
-                    dh_s += tmp[s]
-
-        by_sequences(loop, T, N, H, 1)
+        for t in reversed(order):
+            d = dpre[0, t]
+            J.rnn_step_backward(
+                dh, douts[t if dout is not None else 0], rows[t], hs[t + q], d, relu
+            )
+            if mask is None:  # dC/dh_prev = dG W_hh (+ dh where the step was skipped)
+                np.matmul(d, w_hh, out=dh)
+            else:
+                np.matmul(d, w_hh, out=tmp)
+                dh *= keep[t]
+                dh += tmp
         dw_hh = hidden_weight_grad(dpre, hprev)
         dx, dw_ih, db = input_grads(x, dpre, w_ih, need_dx)
         return dx, (dh if need_dh0 else None), dw_ih, dw_hh, db, db.copy()

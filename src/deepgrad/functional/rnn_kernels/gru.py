@@ -10,7 +10,6 @@ from ._jit_layout import transposed
 from .common import (
     Backward,
     blend,
-    by_sequences,
     gate_blocks,
     incoming,
     input_gemm,
@@ -201,15 +200,10 @@ def _gru_forward_jit(
     hs[T if reverse else 0] = h0
     rows = step_rows(mask, T, N, dt)
     hw = np.empty((N, 3 * H), dtype=dt)
-
-    def loop(r0: int, r1: int) -> None:  # the sequences r0..r1-1
-        s, w = slice(r0, r1), hw[r0:r1]
-        for t in order:
-            np.matmul(hs[t + p, s], w_hh_t, out=w)
-            J.gru_step_forward(pre[t, s], w, b_hn, rows[t, s], hs[t + p, s], acts[t, s],
-                               hns[t, s], hs[t + q, s])
-
-    by_sequences(loop, T, N, H, 3)
+    for t in order:
+        np.matmul(hs[t + p], w_hh_t, out=hw)
+        J.gru_step_forward(pre[t], hw, b_hn, rows[t], hs[t + p], acts[t], hns[t], hs[t + q])
+    del pre
     outs, h_n, hprev = state_views(hs, reverse)
     out = outs if mask is None else outs * mask
 
@@ -223,17 +217,13 @@ def _gru_forward_jit(
         dgx = np.empty((T, N, 3 * H), dtype=dt)  # dC/d(x-side pre-activations)
         dgh = np.empty((T, N, 3 * H), dtype=dt)  # dC/d(h W_hh^T + b_hh)
         tmp = np.empty((N, H), dtype=dt)
-
-        def loop(r0: int, r1: int) -> None:  # the sequences r0..r1-1
-            s = slice(r0, r1)
-            dh_s, tmp_s = dh[s], tmp[s]
-            for t in reversed(order):
-                J.gru_step_backward(dh_s, douts[t if dout is not None else 0, s], rows[t, s],
-                                    acts[t, s], hns[t, s], hs[t + p, s], dgx[t, s], dgh[t, s])
-                np.matmul(dgh[t, s], w_hh, out=tmp_s)  # dC/dh_prev = dh' z + dgh W_hh
-                dh_s += tmp_s
-
-        by_sequences(loop, T, N, H, 3)
+        for t in reversed(order):
+            J.gru_step_backward(
+                dh, douts[t if dout is not None else 0], rows[t], acts[t], hns[t], hs[t + p],
+                dgx[t], dgh[t],
+            )  # fmt: skip
+            np.matmul(dgh[t], w_hh, out=tmp)  # dC/dh_prev = dh' z + dgh W_hh
+            dh += tmp
         ones = np.ones(T * N, dtype=dt)
         gx, gh = dgx.reshape(T * N, 3 * H), dgh.reshape(T * N, 3 * H)
         dw_hh = np.matmul(gh.T, hprev.reshape(T * N, H))

@@ -11,7 +11,6 @@ from .common import (
     Backward,
     bias_sum,
     blend,
-    by_sequences,
     gate_blocks,
     incoming,
     input_gemm,
@@ -185,9 +184,7 @@ def _lstm_forward_jit(
     Time-major (T, N, 4H) gate buffers in PyTorch's gate order. Per step: the GEMM
     ``h W_hh^T`` in NumPy, then one kernel for the gates and the state update
     (``_jit_gates.lstm_step_forward``); backward: one kernel for dG and dc_prev, then the GEMM
-    ``dG W_hh``. The weight gradients are 2-D GEMMs over all T*N rows after the loop. Both
-    time loops run over blocks of the batch's sequences on worker threads when the batch is
-    large enough (``common.by_sequences``).
+    ``dG W_hh``. The weight gradients are 2-D GEMMs over all T*N rows after the loop.
     """
     J.ready()
     T, N, F = x.shape
@@ -205,15 +202,10 @@ def _lstm_forward_jit(
     cs[T if reverse else 0] = c0
     rows = step_rows(mask, T, N, dt)
     hw = np.empty((N, 4 * H), dtype=dt)
-
-    def loop(r0: int, r1: int) -> None:  # the sequences r0..r1-1
-        s, w = slice(r0, r1), hw[r0:r1]
-        for t in order:
-            np.matmul(hs[t + p, s], w_hh_t, out=w)
-            J.lstm_step_forward(acts[t, s], w, b, rows[t, s], hs[t + p, s], cs[t + p, s],
-                                hs[t + q, s], cs[t + q, s], tcs[t, s])
-
-    by_sequences(loop, T, N, H, 4)
+    for t in order:
+        np.matmul(hs[t + p], w_hh_t, out=hw)
+        J.lstm_step_forward(acts[t], hw, b, rows[t], hs[t + p], cs[t + p], hs[t + q], cs[t + q],
+                            tcs[t])  # fmt: skip
     outs, h_n, hprev = state_views(hs, reverse)
     _, c_n, _ = state_views(cs, reverse)
     out = outs if mask is None else outs * mask  # skipped steps output 0
@@ -230,23 +222,18 @@ def _lstm_forward_jit(
         dgates = np.empty((T, N, 4 * H), dtype=dt)  # dC/d(pre-activation), time-major
         keep = None if mask is None else 1 - mask
         tmp = np.empty((N, H), dtype=dt) if mask is not None else None
-
-        def loop(r0: int, r1: int) -> None:  # the sequences r0..r1-1
-            s = slice(r0, r1)
-            dh_s, dc_s = dh[s], dc[s]
-            for t in reversed(order):
-                d = dgates[t, s]
-                J.lstm_step_backward(dh_s, douts[t if dout is not None else 0, s], rows[t, s],
-                                     acts[t, s], tcs[t, s], cs[t + p, s], dc_s, d)
-                # carry to step t-1: dC/dh_prev = dG W_hh (+ dh itself where it was skipped)
-                if mask is None:
-                    np.matmul(d, w_hh, out=dh_s)
-                else:
-                    np.matmul(d, w_hh, out=tmp[s])
-                    dh_s *= keep[t, s]
-                    dh_s += tmp[s]
-
-        by_sequences(loop, T, N, H, 4)
+        for t in reversed(order):
+            d = dgates[t]
+            J.lstm_step_backward(
+                dh, douts[t if dout is not None else 0], rows[t], acts[t], tcs[t], cs[t + p], dc, d
+            )
+            # carry to step t-1: dC/dh_prev = dG W_hh (+ dh itself where the step was skipped)
+            if mask is None:
+                np.matmul(d, w_hh, out=dh)
+            else:
+                np.matmul(d, w_hh, out=tmp)
+                dh *= keep[t]
+                dh += tmp
         d2 = dgates.reshape(T * N, 4 * H)
         dw_hh = np.matmul(d2.T, hprev.reshape(T * N, H))
         dx = np.matmul(d2, w_ih).reshape(T, N, F) if need_dx else None
