@@ -18,6 +18,7 @@ function number(id, value, min, max, label) {
 export async function mount(root, lab) {
   const status = el("p", { class: "status", id: "latent-status",
     text: "Pick a seed and draw, or walk from one seed to another." });
+  const walkStatus = el("p", { class: "status", id: "latent-walk-status" });
   const picker = runPicker(lab, "gan", { id: "latent-run", status });
   const kind = el("select", { id: "latent-kind", "aria-label": "the generator" });
   const judge = el("input", { type: "checkbox", id: "latent-judge", checked: true });
@@ -121,7 +122,7 @@ export async function mount(root, lab) {
   }
 
   async function walk() {
-    say(status, "Walking…");
+    say(walkStatus, "Walking…");
     try {
       const r = await lab.api.postJSON("/api/gan/walk", body({ seed_a: Number(seedA.value),
         seed_b: Number(seedB.value), steps: Number(steps.value) }));
@@ -129,10 +130,10 @@ export async function mount(root, lab) {
       walkStrip.dataset.seeds = `${r.seed_a}-${r.seed_b}`;
       judgeLine(walkAbout, r, `the walk's ${r.images.length} images`);
       showQuality(r);
-      say(status, `From seed ${r.seed_a}'s noise to seed ${r.seed_b}'s in ${r.steps} steps: ` +
-        `the ${KINDS[r.kind]} of run ${r.run}.`);
+      say(walkStatus, `From seed ${r.seed_a}'s noise to seed ${r.seed_b}'s in ${r.steps} ` +
+        `steps: the ${KINDS[r.kind]} of run ${r.run}.`);
     } catch (e) {
-      say(status, e.message, true);
+      say(walkStatus, e.message, true);
     }
   }
 
@@ -160,6 +161,6 @@ export async function mount(root, lab) {
       "first noise vector of seed A, so the walk starts at the first image of seed A's grid." }),
     el("div", { class: "controls" }, el("label", {}, "seed A ", seedA),
       el("label", {}, "seed B ", seedB), el("label", {}, "steps ", steps), walkButton),
-    walkStrip, walkAbout));
+    walkStatus, walkStrip, walkAbout));
   return { show: async () => { runs = await picker.load(); kinds(); } };
 }
