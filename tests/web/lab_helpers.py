@@ -41,3 +41,36 @@ def is_error(r, status: int, match: str = "") -> str:
     assert set(body) == {"error"} and match in body["error"], body
     assert "Traceback" not in r.text and 'File "' not in r.text
     return body["error"]
+
+
+def refuses_bad_uploads(post, truncated: bytes) -> None:
+    """``post(data)`` (an upload of the bytes ``data`` to a panel's endpoint) refuses what is
+    not a PNG/JPEG (415), an empty file and ``truncated``, the first bytes of a real image
+    (400), an image over the pixel limit and a body over the byte limit (413), each with the
+    lab's JSON error."""
+    from PIL import Image
+
+    from deepgrad.web.images import MAX_PIXELS, MAX_UPLOAD_BYTES
+
+    is_error(post(b"hello, not an image"), 415, "PNG or JPEG")
+    buf = io.BytesIO()
+    Image.new("L", (8, 8)).save(buf, format="GIF")
+    is_error(post(buf.getvalue()), 415, "PNG or JPEG")
+    is_error(post(b""), 400, "empty")
+    is_error(post(truncated), 400, "cannot be decoded")
+    side = int(MAX_PIXELS ** 0.5) + 1
+    buf = io.BytesIO()
+    Image.new("1", (side, side)).save(buf, format="PNG")
+    is_error(post(buf.getvalue()), 413, "pixels")
+    is_error(post(b"\x89PNG" + b"0" * (MAX_UPLOAD_BYTES + 100 * 1024)), 413, "bytes")
+
+
+def refuses_bodies_that_are_not_forms(api, url: str, json_body: bytes, match: str) -> None:
+    """A form endpoint answers a JSON body with a 422 naming what to give (``match``), and a
+    broken multipart body with a 400/422 JSON error, never a stack trace."""
+    r = api.post(url, content=json_body, headers={"content-type": "application/json"})
+    is_error(r, 422, match)
+    r = api.post(url, content=b"\x00\xff not multipart",
+                 headers={"content-type": "multipart/form-data; boundary=xyz"})
+    assert r.status_code in (400, 422) and set(r.json()) == {"error"}
+    assert "Traceback" not in r.text
