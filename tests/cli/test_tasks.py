@@ -129,3 +129,14 @@ def test_predict_classifies_image_files_with_the_latest_run(capsys, tmp_path, ti
     (tmp_path / "junk.png").write_text("not an image")
     code, _, err = run(capsys, "predict", "mnist", str(tmp_path / "junk.png"))
     assert code == 2 and "junk.png: not a readable image" in err
+
+
+def test_python_dash_m_deepgrad_is_the_deepgrad_command():
+    """``python -m deepgrad`` (what a PyTorch user types) runs the same CLI: the task list."""
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "deepgrad", "tasks"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert all(name in r.stdout for name in TASKS), r.stdout
