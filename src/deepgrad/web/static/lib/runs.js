@@ -39,20 +39,20 @@ export function say(status, text, error = false) {
 
 // The thumbnails of a scenes run's test scenes (GET `endpoint`?run=...: {run, scenes: [{name,
 // file, objects}]}) into `container`; a click calls pick(name). A run on a COCO folder has none.
-export async function sceneThumbnails(lab, endpoint, run, container, status, pick) {
+// Options: each button's `title` (from the scene), the thumbnails' `side`, the `empty` message.
+export async function sceneThumbnails(lab, endpoint, run, container, status, pick,
+  { title = (s) => s.objects.join(", ") || s.name, side = 48,
+    empty = "This run has no composed test scenes (a COCO folder): upload an image." } = {}) {
   try {
     const r = await lab.api.getJSON(lab.api.url(endpoint, { run }));
     for (const s of r.scenes) {
       container.append(el("button", { type: "button", class: "scene", "data-scene": s.name,
-        title: s.objects.join(", ") || s.name, onclick: () => pick(s.name) },
+        title: title(s), onclick: () => pick(s.name) },
       el("img", { src: lab.api.url("/api/run/file", { id: r.run, name: s.file }),
-        alt: s.name, width: 48, height: 48 })));
+        alt: s.name, width: side, height: side })));
     }
     container.dataset.count = String(r.scenes.length);
-    if (!r.scenes.length) {
-      container.append(el("p", { class: "muted small",
-        text: "This run has no composed test scenes (a COCO folder): upload an image." }));
-    }
+    if (!r.scenes.length) container.append(el("p", { class: "muted small", text: empty }));
     return r;
   } catch (e) {
     say(status, e.message, true);

@@ -5,7 +5,7 @@
 
 import { clear, el, fmt } from "../lib/dom.js";
 import { drawPicture, overlayHeat } from "../lib/heat.js";
-import { runPicker, say } from "../lib/runs.js";
+import { runPicker, sceneThumbnails, say } from "../lib/runs.js";
 
 const SEEN = 192; // the image as the encoder saw it, drawn this big
 const MAP = 112; // each word's attention map
@@ -40,22 +40,9 @@ export async function mount(root, lab) {
     clear(scenes);
     const run = picker.value();
     if (!run) return;
-    try {
-      const r = await lab.api.getJSON(lab.api.url("/api/captioning/scenes", { run }));
-      for (const s of r.scenes) {
-        scenes.append(el("button", { type: "button", class: "scene", "data-scene": s.name,
-          title: s.references[0] || s.name, onclick: () => caption({ scene: s.name }) },
-        el("img", { src: lab.api.url("/api/run/file", { id: r.run, name: s.file }),
-          alt: s.name, width: 64, height: 64 })));
-      }
-      scenes.dataset.count = String(r.scenes.length);
-      if (!r.scenes.length) {
-        scenes.append(el("p", { class: "muted small",
-          text: "This run has no composed test scenes (COCO or Flickr8k): upload an image." }));
-      }
-    } catch (e) {
-      say(status, e.message, true);
-    }
+    await sceneThumbnails(lab, "/api/captioning/scenes", run, scenes, status,
+      (name) => caption({ scene: name }), { title: (s) => s.references[0] || s.name, side: 64,
+        empty: "This run has no composed test scenes (COCO or Flickr8k): upload an image." });
   }
 
   async function caption({ image = null, scene = null }) {
