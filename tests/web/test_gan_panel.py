@@ -95,6 +95,23 @@ def test_load_judge_gives_back_the_runs_classifier(runs):
     assert (judge.mean, judge.std) == (float(x.mean()), float(x.std()))
 
 
+def test_load_judge_of_a_run_that_saved_no_statistics_reads_them_again(runs):
+    """Runs before the statistics were saved with classifier.npz: the same judge, from the
+    training images read again."""
+    from deepgrad.tasks.gan import load_judge
+    from deepgrad.train import load_checkpoint, save_checkpoint
+
+    saved = load_judge(runs / RUN)
+    assert load_checkpoint(runs / RUN / "classifier.npz")["extra"]["classes"] == saved.classes
+    old = runs / "gan" / "old"
+    import shutil
+
+    shutil.copytree(runs / RUN, old)
+    save_checkpoint(old / "classifier.npz", saved.model, epoch=0)  # no extra
+    again = load_judge(old)
+    assert (again.mean, again.std, again.classes) == (saved.mean, saved.std, saved.classes)
+
+
 def test_a_walk_is_the_samplers_and_starts_at_each_seeds_first_image(api, runs):
     from deepgrad.tasks.gan import line, load, noise
 

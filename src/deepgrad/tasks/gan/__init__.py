@@ -146,7 +146,9 @@ def run(cfg: Config, out: Path, resume: bool = False) -> Result:
     print(f"the judge: the mnist task's CNN on {len(x)} {cfg.dataset} images")
     manual_seed(phase_seeds[0])
     judge = train_judge(x, y, cfg.classifier_epochs, out / "state_classifier.npz")
-    save_checkpoint(out / "classifier.npz", judge.model, epoch=cfg.classifier_epochs - 1)
+    save_checkpoint(out / "classifier.npz", judge.model, epoch=cfg.classifier_epochs - 1,
+                    extra={"mean": judge.mean, "std": judge.std,
+                           "classes": list(data.classes)})  # all load_judge needs
     n_eval = min(cfg.samples, len(data.x_test))
     real_test = data.x_test[:n_eval]
     real_feats, real_proba = judge.features_and_proba(real_test)
@@ -246,9 +248,9 @@ def load(out: Path, kind: str = "dcgan") -> Sampler:
 
 def load_judge(out: Path) -> Judge:
     """The classifier a finished run trained to judge its generators (``classifier.npz``),
-    standardized as it was trained (with the mean and std of the run's training images, read
-    again), its class names those of the run's data set; a TaskError when those cannot be
-    read."""
+    standardized as it was trained (the mean and std of the run's training images, saved with
+    it; read again from the data set for runs that saved none), its class names those of the
+    run's data set; a TaskError when those cannot be read."""
     from ...data.image_sets import image_set
     from ...data.store import DataError
     from ..rundir import read_run
@@ -257,13 +259,17 @@ def load_judge(out: Path) -> Judge:
     path = Path(out) / "classifier.npz"
     if not path.is_file():
         raise TaskError(f"{path}: missing; expected the classifier of a finished gan run")
+    saved = load_checkpoint(path)
+    model = models.mnist_cnn()
+    model.load_state_dict(saved["model"])
+    extra = saved["extra"]
+    if {"mean", "std", "classes"} <= set(extra):
+        return Judge(model, float(extra["mean"]), float(extra["std"]), list(extra["classes"]))
     try:
         data = image_set(cfg.dataset, cfg.data_path)
     except DataError as e:
         raise TaskError(f"gan: the {cfg.dataset} training images cannot be read ({e})") from e
     x = data.x_train[:cfg.limit] if cfg.limit else data.x_train
-    model = models.mnist_cnn()
-    model.load_state_dict(load_checkpoint(path)["model"])
     return Judge(model, float(x.mean()), float(x.std()), list(data.classes))
 
 
