@@ -82,8 +82,11 @@ def test_models_and_histories_are_bounded():
     assert set(board.history) == set(keys)
     for step in range(L.MAX_HISTORY + 50):
         board.feed(record(model="m3", step=step))
-    m3 = board.state()["models"][-1]
+    m3 = board.state()["models"][0]  # kept its place
     assert m3["model"] == "m3" and len(m3["history"]["0"]) == L.MAX_HISTORY
+    board.feed(record(model="new"))  # m4 is the least recently updated now
+    keys = [m["model"] for m in board.state()["models"]]
+    assert keys == ["m3", *(f"m{k}" for k in range(5, L.MAX_MODELS + 3)), "new"]
 
 
 class _Done:

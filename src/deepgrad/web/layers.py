@@ -4,7 +4,8 @@ The child sends one record per sample (see :mod:`deepgrad.train.watch` for the f
 What comes from the child is data, checked here before the page sees it: a record that is not
 the expected shape (wrong types, too many layers, names too long, numbers that are not
 numbers) is dropped and counted; nothing else in it is kept. :class:`LayerBoard` keeps, per
-model (at most :data:`MAX_MODELS`, the least recently updated dropped), the latest record and a
+model (at most :data:`MAX_MODELS`, in the order they first came, the least recently updated
+dropped), the latest record and a
 short history (:data:`MAX_HISTORY` samples) of each layer's gradient norm
 ``sqrt(sum of its tensors' ||g||^2)``, for the page's sparklines.
 """
@@ -12,7 +13,7 @@ short history (:data:`MAX_HISTORY` samples) of each layer's gradient norm
 from __future__ import annotations
 
 import math
-from collections import OrderedDict, deque
+from collections import deque
 from typing import Any
 
 __all__ = ["LayerBoard", "check_record", "MAX_MODELS", "MAX_LAYERS", "MAX_PARAMS",
@@ -109,8 +110,9 @@ class LayerBoard:
     """What the page shows of a job's layers: :meth:`feed` records, read :meth:`state`."""
 
     def __init__(self) -> None:
-        self.models: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.models: dict[str, dict[str, Any]] = {}
         self.history: dict[str, dict[str, deque[list[float]]]] = {}
+        self._updated: dict[str, int] = {}
         self.samples = 0
         self.rejected = 0
 
@@ -131,17 +133,18 @@ class LayerBoard:
                 if name not in hist and len(hist) >= MAX_LAYERS:
                     continue
                 hist.setdefault(name, deque(maxlen=MAX_HISTORY)).append([rec["step"], g])
-        self.models[key] = rec
-        self.models.move_to_end(key)
-        while len(self.models) > MAX_MODELS:
-            old, _ = self.models.popitem(last=False)
+        self.models[key] = rec  # a model keeps its place: the order they first came in
+        self._updated[key] = self.samples
+        while len(self.models) > MAX_MODELS:  # the least recently updated goes
+            old = min(self.models, key=self._updated.__getitem__)
+            del self.models[old], self._updated[old]
             self.history.pop(old, None)
         self.samples += 1
         return True
 
     def state(self) -> dict[str, Any]:
-        """Every model's latest record (most recently updated last) with its layers' gradient
-        norm histories, ``[[step, norm], ...]``."""
+        """Every model's latest record (in the order the models first came) with its layers'
+        gradient norm histories, ``[[step, norm], ...]``."""
         models = []
         for key, rec in self.models.items():
             hist = self.history.get(key, {})
