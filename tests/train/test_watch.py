@@ -263,3 +263,19 @@ def test_the_global_step_hooks():
     assert calls[0][2].tolist() == [1, 1] and calls[1][2].tolist() == [0.5, 0.5]
     assert p.data.tolist() == [0, 0]
     _no_hooks_anywhere()
+
+
+def test_beyond_max_models_the_oldest_is_watched_no_more():
+    first, second, records = _model(1), _model(2), []
+    with _every_step(records, max_models=1) as w:
+        opt1 = _train(first, 2)  # sampled at step 2, and armed again for a third
+        assert any(m._forward_hooks for m in first.modules())
+        _train(second, 2)
+        assert w.models == ["Sequential #2"]
+        assert not any(m._forward_hooks for m in first.modules())  # its hooks came off
+        loss = F.cross_entropy(first(X), Y)
+        opt1.zero_grad()
+        loss.backward()
+        opt1.step()  # not sampled any more
+    assert [r["label"] for r in records] == ["Sequential", "Sequential #2"]
+    _no_hooks_anywhere(first, second)

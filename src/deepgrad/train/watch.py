@@ -143,6 +143,7 @@ class _Model:
     key: str
     label: str
     root: Module
+    optimizer: Callable[[], Optimizer | None]  # a weak reference
     params: list[tuple[str, str, Tensor]]  # (dotted name, its layer's name, the parameter)
     layers: list[_Layer]
     omitted: dict[str, int]
@@ -287,14 +288,19 @@ class LayerWatch:
         if best is None:
             self.unowned += 1
             return
-        model = self._describe(best, params)
+        model = self._describe(best, params, weakref.ref(opt))
         model.debt = time.perf_counter() - t  # charged to its first sample, taken at once
         self._seen[opt] = model
         self._models.append(model)
-        while len(self._models) > self.max_models:
-            self._disarm(self._models.pop(0))
+        while len(self._models) > self.max_models:  # the oldest is watched no more
+            old = self._models.pop(0)
+            self._disarm(old)
+            old_opt = old.optimizer()
+            if old_opt is not None:
+                self._seen[old_opt] = None
 
-    def _describe(self, root: Module, params: list[Tensor]) -> _Model:
+    def _describe(self, root: Module, params: list[Tensor],
+                  optimizer: Callable[[], Optimizer | None]) -> _Model:
         ids = {id(p) for p in params}
         order: dict[int, int] = {}
         named: dict[int, str] = {}
@@ -326,7 +332,7 @@ class LayerWatch:
         n = self._labels[base] = self._labels.get(base, 0) + 1
         self._count += 1
         return _Model(key=f"m{self._count}", label=base if n == 1 else f"{base} #{n}",
-                      root=root, params=params_kept, layers=kept,
+                      root=root, optimizer=optimizer, params=params_kept, layers=kept,
                       omitted={"layers": len(layers) - len(kept),
                                "params": len(entries) - len(params_kept)})
 
