@@ -14,6 +14,9 @@ from deepgrad.optim import optimizer as optimizer_module
 from deepgrad.train import watch
 from deepgrad.train.epochs import train_epochs
 
+# a watch that stopped after an error would pass many tests silently: make that an error
+pytestmark = pytest.mark.filterwarnings("error:deepgrad.train.watch stopped:RuntimeWarning")
+
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((32, 6)).astype(np.float32)
 Y = RNG.integers(0, 3, 32)
@@ -279,3 +282,18 @@ def test_beyond_max_models_the_oldest_is_watched_no_more():
         opt1.step()  # not sampled any more
     assert [r["label"] for r in records] == ["Sequential", "Sequential #2"]
     _no_hooks_anywhere(first, second)
+
+
+def test_module_look_ups_over_their_budget_wait_for_a_later_step():
+    model, records = _model(), []
+    with _every_step(records) as w:
+        w._scanned = 1e9  # as if it had scanned for ages: the look-up must wait
+        opt = _train(model, 3)
+        assert records == [] and w.models == [] and w.unowned == 0
+        w._scanned = 0.0
+        for _ in range(3):
+            loss = F.cross_entropy(model(X), Y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    assert w.models == ["Sequential"] and len(records) == 2

@@ -25,8 +25,11 @@ modules that own some of those parameters directly, and the activation modules (
 The watch only reads (the arrays it copies are its own), so a watched training computes exactly
 what an unwatched one does. A sample is taken at most every ``interval`` seconds per optimizer,
 and never sooner than its own cost divided by ``budget`` (1%) after the last one: what the watch
-spends stays under 1% of the wall time per optimizer whatever the model's size. Between
-samples its cost is two dictionary look-ups per step; without a watch ``step()`` checks two
+spends stays under 1% of the wall time per optimizer whatever the model's size. Finding an
+optimizer's module is done once (a scan of the garbage collector's objects, tens of
+milliseconds, unless a model already watched holds its parameters); scans beyond the first
+0.2 s wait until they fit in the same 1% of the watched time. Between samples its cost is two
+dictionary look-ups per step; without a watch ``step()`` checks two
 empty dicts and ``Module.__call__`` is untouched. Optimizers over tensors that belong to no
 module (the optimization lab's 2-D points) are left out.
 
@@ -76,6 +79,7 @@ ACTIVATIONS: tuple[type[Module], ...] = (
 """Parameter-free modules whose outputs are watched as layers of their own."""
 
 SAMPLE_VALUES = 1 << 17  # activation statistics on at most this many values (whole examples)
+FREE_SCAN = 0.2  # seconds of module look-ups (gc scans) before they count against the budget
 
 _LABELS: weakref.WeakKeyDictionary[Module, str] = weakref.WeakKeyDictionary()
 
@@ -151,7 +155,6 @@ class _Model:
     due: float = 0.0
     armed: float | None = None  # when the forward hooks went on
     spent: float = 0.0  # seconds this sample has cost so far
-    debt: float = 0.0  # the look-up's seconds, charged to the first sample
     before: list[tuple[float | None, float, np.ndarray | None]] | None = None
 
 
@@ -183,6 +186,7 @@ class LayerWatch:
         self._models: list[_Model] = []  # oldest first, at most max_models
         self._labels: dict[str, int] = {}
         self._count = 0
+        self._scanned = 0.0  # seconds spent scanning for modules
         self._handles: list[Any] = []
         self._t0 = 0.0
 
@@ -229,7 +233,7 @@ class LayerWatch:
         try:
             if opt not in self._seen:
                 self._discover(opt)
-            m = self._seen[opt]
+            m = self._seen.get(opt)  # None: left out, or its look-up waits
             if m is None:
                 return
             m.steps += 1
@@ -262,17 +266,22 @@ class LayerWatch:
     def _discover(self, opt: Optimizer) -> None:
         """The smallest module holding all of ``opt``'s parameters (or, failing that, most
         of them): among the models already watched and their parts first, else among every
-        live module (one scan of the garbage collector's objects)."""
-        t = time.perf_counter()
-        self._seen[opt] = None
+        live module (one scan of the garbage collector's objects). The scans have a budget of
+        their own (:data:`FREE_SCAN` seconds, then ``budget`` of the watched time): beyond it
+        the look-up waits for a later step of that optimizer."""
         params = [p for g in opt.param_groups for p in g["params"]]
         if not any(isinstance(p, Parameter) for p in params):
+            self._seen[opt] = None
             self.unowned += 1  # plain tensors (a 2-D point, a linear model's weights)
             return
         ids = {id(p) for p in params}
         best, best_key = None, None
         known = [part for m in self._models for part in m.root.modules()]
         for scan in (False, True):
+            if scan:
+                now = time.perf_counter()
+                if self._scanned > FREE_SCAN + (self.budget or 1.0) * (now - self._t0):
+                    return  # not now: asked again at its next step
             # type(o), not isinstance: that would ask lazy proxies (torch's) for __class__
             candidates = (o for o in gc.get_objects() if issubclass(type(o), Module)) \
                 if scan else known
@@ -283,13 +292,15 @@ class LayerWatch:
                     key = (-cover, len(own), sum(1 for _ in mod.modules()))
                     if best_key is None or key < best_key:
                         best, best_key = mod, key
+            if scan:
+                self._scanned += time.perf_counter() - now
             if best_key is not None and -best_key[0] == len(ids):
                 break  # held by a module already known: no scan
         if best is None:
+            self._seen[opt] = None
             self.unowned += 1
             return
         model = self._describe(best, params, weakref.ref(opt))
-        model.debt = time.perf_counter() - t  # charged to its first sample, taken at once
         self._seen[opt] = model
         self._models.append(model)
         while len(self._models) > self.max_models:  # the oldest is watched no more
@@ -390,7 +401,7 @@ class LayerWatch:
             layers.append(row)
         self._disarm(m)
         end = time.perf_counter()
-        cost, m.debt = m.spent + (end - t) + m.debt, 0.0
+        cost = m.spent + (end - t)
         m.due = end + max(self.interval, cost / self.budget if self.budget else 0.0)
         self.samples += 1
         self.sink({"model": m.key, "label": m.label, "step": m.steps,
