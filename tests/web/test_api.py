@@ -523,3 +523,43 @@ def test_job_requests_are_validated(jobs, body, status, match):
 def test_unknown_jobs_are_404(jobs):
     is_error(jobs.get("/api/jobs/abc"), 404, "no job")
     is_error(jobs.post("/api/jobs/abc/cancel"), 404, "no job")
+
+
+def test_a_watched_job_reports_its_layers_with_the_models_names(jobs):
+    job = jobs.post("/api/jobs", json={"task": "fake", "config": {
+        "train": True, "epochs": 2, "steps": 6, "delay": 0.05}}).json()
+    assert job["layers"] == {"watch": True, "models": 0, "samples": 0}
+    done = wait_over(jobs, job["id"])
+    assert done["state"] == "finished", done
+    assert done["layers"]["models"] == 1 and done["layers"]["samples"] >= 1
+    layers = jobs.get(f"/api/jobs/{job['id']}/layers").json()
+    assert layers["watch"] and layers["state"] == "finished" and layers["rejected"] == 0
+    (model,) = layers["models"]
+    assert model["label"] == "tiny net" and model["step"] >= 2
+    assert [p["name"] for p in model["params"]] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert [p["shape"] for p in model["params"]] == [[8, 4], [8], [2, 8], [2]]
+    assert [(ly["name"], ly["type"], ly["size"]) for ly in model["layers"]] == [
+        ("0", "Linear", 40), ("1", "ReLU", 0), ("2", "Linear", 18)]
+    for p in model["params"]:
+        assert p["grad"] > 0 and p["norm"] > 0 and 0 < p["update"] < 1
+    for ly in model["layers"]:
+        assert ly["std"] > 0 and 0 <= ly["zeros"] <= 1
+    assert model["layers"][1]["zeros"] > 0 and model["layers"][1]["grad"] is None
+    w, b = model["params"][0]["grad"], model["params"][1]["grad"]
+    assert model["layers"][0]["grad"] == pytest.approx((w * w + b * b) ** 0.5, rel=1e-3)
+    assert set(model["history"]) == {"0", "2"}
+    assert all(pts and pts[-1][0] == model["step"] for pts in model["history"].values())
+
+
+def test_an_unwatched_job_and_a_loop_without_layers_report_none(jobs):
+    off = jobs.post("/api/jobs", json={"task": "fake", "watch": False,
+                                       "config": {"train": True}}).json()
+    assert wait_over(jobs, off["id"])["state"] == "finished"
+    layers = jobs.get(f"/api/jobs/{off['id']}/layers").json()
+    assert layers["watch"] is False and layers["models"] == [] and layers["samples"] == 0
+    plain = jobs.post("/api/jobs", json={"task": "fake"}).json()  # prints a bar, trains nothing
+    assert wait_over(jobs, plain["id"])["state"] == "finished"
+    layers = jobs.get(f"/api/jobs/{plain['id']}/layers").json()
+    assert layers["watch"] is True and layers["models"] == []
+    is_error(jobs.get("/api/jobs/nope/layers"), 404, "no job")
+    is_error(jobs.post("/api/jobs", json={"task": "fake", "watch": "yes please"}), 422, "watch")

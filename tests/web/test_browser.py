@@ -114,6 +114,7 @@ def test_train_a_task_and_watch_it_finish(page, server, shots):
     assert int(page.get_attribute("#train-curve", "data-points")) >= 6
     assert page.get_attribute("#train-progress", "data-fraction") == "1"
     assert "score" in page.inner_text("#train-result")
+    assert "exposed no layers" in page.inner_text("#train-layers-note")  # it trains nothing
     shoot(page, shots, "train")
     run = text.split("run ")[-1].strip()
     page.click("#train-open-run")
@@ -135,6 +136,34 @@ def test_start_a_real_quick_training_and_stop_it(page, server, lab_root):
     assert (lab_root / run / "config.json").exists()
     assert not (lab_root / run / "metrics.json").exists()
     assert page.is_enabled("#train-start") and not page.is_enabled("#train-stop")
+    console.check()
+
+
+def test_watch_the_layers_of_a_real_quick_training(page, server, shots):
+    console = open_panel(page, server, "train")
+    page.select_option("#train-task", "mnist")
+    assert page.is_checked("#train-watch")
+    page.click("#train-start")
+    page.wait_for_selector("#train-state[data-state='running']")
+    page.wait_for_selector("#train-layers tr[data-layer='13']", timeout=WAIT)
+    assert page.get_attribute("#train-state", "data-state") == "running"  # live, not after
+    page.wait_for_selector("#train-state[data-state='finished']", timeout=2 * WAIT)
+    assert "cnn classifier" in page.inner_text("#train-layer-models")
+    rows = page.locator("#train-layers tr.first")
+    layers = [rows.nth(i).get_attribute("data-layer") for i in range(rows.count())]
+    assert layers == ["0", "1", "2", "4", "5", "6", "10", "11", "13"]  # the CNN's modules
+    text = page.inner_text("#train-layers")
+    for name in ("Conv2d", "BatchNorm2d", "ReLU", "Linear", "weight", "bias", "32×1×3×3"):
+        assert name in text, name
+    grads = page.locator("#train-layers td.grad[data-value]")
+    assert grads.count() == 10  # 0.weight, 1.weight/bias, 4.weight, 5.weight/bias, 10 and 13 w/b
+    assert all(float(grads.nth(i).get_attribute("data-value")) > 0 for i in range(10))
+    zeros = page.locator("#train-layers tr[data-layer='2'] td.zeros").get_attribute("data-value")
+    assert 0 < float(zeros) < 1  # ReLU outputs have zeros
+    assert int(page.get_attribute("#train-layers tr[data-layer='13'] svg.spark",
+                                  "data-points")) >= 1
+    page.locator("#train-layers-card").scroll_into_view_if_needed()
+    shoot(page, shots, "train_layers", full=True)
     console.check()
 
 

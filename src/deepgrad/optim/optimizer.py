@@ -21,6 +21,11 @@ names and defaults (``eps``, ``betas``, ``alpha``, ...).
 Parameters are numbered in the order they appear across the groups. Use
 :func:`deepgrad.optim.flatten_state_dict` to turn it into one flat ``{str: ndarray}`` dict for
 ``np.savez`` (loadable with ``allow_pickle=False``).
+
+Process-wide step hooks (PyTorch's ``torch.optim.optimizer.register_optimizer_step_pre_hook``
+and ``..._post_hook``) run around every ``step()`` of every optimizer: ``hook(optimizer, args,
+kwargs)``. They are how an observer (``deepgrad.train.watch``) sees a training it did not
+write. Without any hook registered ``step()`` pays one check of two empty dicts.
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ import numpy as np
 
 from ..tensor import Tensor, enable_grad
 
-__all__ = ["Optimizer", "required", "resolve_lr"]
+__all__ = ["Optimizer", "required", "resolve_lr", "register_optimizer_step_pre_hook",
+           "register_optimizer_step_post_hook"]
 
 
 class _Required:
@@ -43,6 +49,32 @@ class _Required:
 required = _Required()  # marks a hyperparameter with no default (as torch.optim.optimizer.required)
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
+
+# process-wide hooks around every Optimizer.step (id -> hook), empty unless someone watches
+_step_pre_hooks: dict[int, Callable[..., Any]] = {}
+_step_post_hooks: dict[int, Callable[..., Any]] = {}
+
+
+def register_optimizer_step_pre_hook(hook: Callable[..., Any]) -> Any:
+    """Run ``hook(optimizer, args, kwargs)`` before every optimizer's ``step()`` (PyTorch's
+    global step pre-hook): the gradients are there, the weights not yet updated. A non-None
+    return must be a new ``(args, kwargs)`` for ``step``. Returns a handle whose ``remove()``
+    unregisters the hook."""
+    from ..nn.module import RemovableHandle  # here: nn imports optim's clipping at import
+
+    handle = RemovableHandle(_step_pre_hooks)
+    _step_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_post_hook(hook: Callable[..., Any]) -> Any:
+    """Run ``hook(optimizer, args, kwargs)`` after every optimizer's ``step()`` (PyTorch's
+    global step post-hook): the weights are updated. Returns a removable handle."""
+    from ..nn.module import RemovableHandle
+
+    handle = RemovableHandle(_step_post_hooks)
+    _step_post_hooks[handle.id] = hook
+    return handle
 
 
 class Optimizer:
@@ -200,6 +232,11 @@ class Optimizer:
         ``closure`` (optional) re-evaluates the model and returns the loss; it is called
         (with gradient recording on) before the update and its result is returned.
         """
+        if _step_pre_hooks or _step_post_hooks:  # someone watches (deepgrad.train.watch)
+            return self._hooked_step(closure)
+        return self._step(closure)
+
+    def _step(self, closure: Callable[[], Any] | None = None) -> Any:
         self._require_params("step")
         loss = None
         if closure is not None:
@@ -207,6 +244,18 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             self._update_group(group)
+        return loss
+
+    def _hooked_step(self, closure: Callable[[], Any] | None) -> Any:
+        args: tuple[Any, ...] = () if closure is None else (closure,)
+        kwargs: dict[str, Any] = {}
+        for hook in list(_step_pre_hooks.values()):
+            res = hook(self, args, kwargs)
+            if res is not None:
+                args, kwargs = res
+        loss = self._step(*args, **kwargs)
+        for hook in list(_step_post_hooks.values()):
+            hook(self, args, kwargs)
         return loss
 
     def _update_group(self, group: dict[str, Any]) -> None:  # pragma: no cover - abstract

@@ -29,6 +29,7 @@ from ..train import (
     load_checkpoint,
     save_checkpoint,
 )
+from ..train.watch import label
 from .contract import Result, TaskError, param
 
 NAME = "mnist"
@@ -132,7 +133,7 @@ def run(cfg: Config, out: Path, resume: bool = False) -> Result:
     if cfg.limit:
         x_train, y_train = x_train[:cfg.limit], y_train[:cfg.limit]
     xtr, xte = preprocess(x_train, cfg.model), preprocess(x_test, cfg.model)
-    model = build(cfg.model)
+    model = label(build(cfg.model), f"{cfg.model} classifier")  # in a watch's records
     model.compile(optimizer="adam", loss="cross_entropy",  # logits (PyTorch habit)
                   metrics=["accuracy"], lr=lr)
     cosine = LearningRateScheduler(lambda e, _: lr * 0.5 * (1 + math.cos(math.pi * e / epochs)))

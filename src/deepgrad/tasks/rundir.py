@@ -21,7 +21,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
@@ -213,12 +213,15 @@ def _version() -> str:
 
 
 def run_task(task: str | ModuleType, cfg: Any = None, out: str | os.PathLike | None = None,
-             *, quick: bool = False, seed: int = 0, resume: bool = False) -> tuple[Path, Result]:
+             *, quick: bool = False, seed: int = 0, resume: bool = False,
+             on_layers: Callable[[dict[str, Any]], None] | None = None) -> tuple[Path, Result]:
     """Run a task in its own run directory and return ``(directory, result)``.
 
     ``cfg`` defaults to the task's ``Config()`` (or ``QUICK`` with ``quick``). With
     ``resume``, ``out`` is the directory of an earlier run of this task: its config and seed are
-    used (a ``cfg`` given too must equal it), and the run continues where it stopped."""
+    used (a ``cfg`` given too must equal it), and the run continues where it stopped. With
+    ``on_layers``, the training is watched (:mod:`deepgrad.train.watch`) and every sample of
+    its per-layer statistics goes to ``on_layers(record)``; it computes the same run."""
     from ..random import manual_seed
 
     module = get_task(task) if isinstance(task, str) else task
@@ -250,7 +253,13 @@ def run_task(task: str | ModuleType, cfg: Any = None, out: str | os.PathLike | N
     with _tee_output(path / "log.txt"):
         if resume:
             print(f"resuming {name} in {path}")
-        result = module.run(cfg, path, resume=resume)
+        if on_layers is None:
+            result = module.run(cfg, path, resume=resume)
+        else:
+            from ..train.watch import LayerWatch
+
+            with LayerWatch(on_layers):
+                result = module.run(cfg, path, resume=resume)
         metrics = check_metrics(result.metrics, name)
         seconds = time.perf_counter() - t0
         info = {**info, "data": {**info.get("data", {}), **result.data},

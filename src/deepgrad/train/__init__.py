@@ -5,7 +5,7 @@ Importing this package binds ``compile``, ``fit``, ``evaluate``, ``predict``, ``
 training; training knows the layers).
 """
 
-from . import accuracy, auc, callbacks, metrics  # noqa: F401
+from . import accuracy, auc, callbacks, metrics, watch  # noqa: F401
 from .accuracy import (  # noqa: F401
     BinaryAccuracy,
     CategoricalAccuracy,

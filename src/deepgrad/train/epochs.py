@@ -32,6 +32,7 @@ from ..random import get_rng, get_rng_state, set_rng_state
 from ..tensor import no_grad
 from .checkpoint import load_checkpoint, save_checkpoint
 from .progbar import Progbar
+from .watch import label
 
 __all__ = ["train_epochs"]
 
@@ -53,6 +54,8 @@ def train_epochs(model: Any, batches: Callable[[Any], Iterable[Any]],
         raise ValueError(f"train_epochs: epochs must be >= 1, got {epochs}")
     if not 0.0 <= lr_floor <= 1.0:
         raise ValueError(f"train_epochs: lr_floor must be in [0, 1], got {lr_floor}")
+    if name != "model":
+        label(model, name, replace=False)  # how a watch of the training names it
     opt = optim.Adam(model.parameters(), lr=lr)
     history: dict[str, list[float]] = {"loss": [], "val": [], "lr": [], "seconds": []}
     start = 0

@@ -7,8 +7,10 @@ A job runs in its own process, never in the server's: a crash, a runaway allocat
 segfault ends the job, not the server; cancelling is terminating the process; and the engine's
 process-wide ``no_grad`` flag cannot collide with the server's inference. The job arrives as
 one JSON object on stdin (``module``, ``config``, ``out``, ``quick``, ``seed``, ``parent``,
-``sys_path``); the messages are JSON lines on the file descriptor given: ``{"out": text}`` as
-the run prints, then ``{"done": metrics}`` or ``{"error": message}``. The process ends itself
+``sys_path``, ``watch``); the messages are JSON lines on the file descriptor given:
+``{"out": text}`` as the run prints, ``{"layers": record}`` for every sample of the per-layer
+statistics when ``watch`` is true (``run_task(on_layers=...)``, :mod:`deepgrad.train.watch`),
+then ``{"done": metrics}`` or ``{"error": message}``. The process ends itself
 when the lab's process is gone. This module imports no web framework.
 """
 
@@ -74,7 +76,10 @@ def run_job(job: dict[str, Any], stream: PipeStream) -> None:
 
         module = importlib.import_module(job["module"])
         cfg = config_from_dict(module.Config, job["config"], "the lab's job")
-        _, result = run_task(module, cfg, job["out"], quick=job["quick"], seed=job["seed"])
+        on_layers = (lambda record: stream.send({"layers": record})) if job.get("watch") \
+            else None
+        _, result = run_task(module, cfg, job["out"], quick=job["quick"], seed=job["seed"],
+                             on_layers=on_layers)
         stream.send({"done": dict(result.metrics)})
     except BaseException as e:  # noqa: BLE001  (every failure is the job's, reported)
         message = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__

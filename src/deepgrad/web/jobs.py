@@ -3,7 +3,9 @@
 :class:`JobManager.start` makes the run directory (``<runs>/<task>/<timestamp>``, as a CLI run
 would be named), starts ``python -m deepgrad.web.job_child`` (a fresh interpreter: nothing of
 the server's state, and no re-import of whatever script started the server) and a thread that
-reads its messages into a :class:`~deepgrad.web.progress.ProgressReader`. A second start
+reads its messages into a :class:`~deepgrad.web.progress.ProgressReader` (the printed
+progress) and a :class:`~deepgrad.web.layers.LayerBoard` (per-layer statistics, when the job is
+watched; checked and bounded there, since they are the child's data). A second start
 while one runs is refused (409); :meth:`JobManager.cancel` terminates the process (the run
 directory stays, unfinished, as an interrupted CLI run: ``--resume`` continues it). A job that
 crashes (an exception, or its process killed) is reported with its message; the server goes on.
@@ -28,12 +30,14 @@ from deepgrad.tasks import TASKS, TaskError
 from deepgrad.tasks.contract import config_from_dict, config_to_dict
 
 from .errors import LabError
+from .layers import LayerBoard
 from .paths import relative_name
 from .progress import ProgressReader
 
 __all__ = ["Job", "JobManager"]
 
 RUNNING = ("starting", "running", "cancelling")
+MAX_LINE = 1 << 20  # a message line from the child longer than this is dropped
 
 
 @dataclass
@@ -46,12 +50,14 @@ class Job:
     config: dict[str, Any]
     run_dir: Path
     run: str
+    watch: bool = True
     state: str = "starting"  # starting running cancelling | finished failed cancelled
     error: str | None = None
     metrics: dict[str, Any] | None = None
     started: float = field(default_factory=time.time)
     finished: float | None = None
     reader: ProgressReader = field(default_factory=ProgressReader)
+    board: LayerBoard = field(default_factory=LayerBoard)
     process: Any = None
     channel: Any = None
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -63,7 +69,15 @@ class Job:
             return {"id": self.id, "task": self.task, "quick": self.quick,
                     "config": self.config, "run": self.run, "state": self.state,
                     "error": self.error, "metrics": self.metrics,
-                    "seconds": round(end - self.started, 1), **self.reader.state()}
+                    "seconds": round(end - self.started, 1), **self.reader.state(),
+                    "layers": {"watch": self.watch, "models": len(self.board.models),
+                               "samples": self.board.samples}}
+
+    def layers(self) -> dict[str, Any]:
+        """The per-layer statistics as JSON for the page."""
+        with self.lock:
+            return {"id": self.id, "state": self.state, "watch": self.watch,
+                    **self.board.state()}
 
 
 def _new_run_dir(root: Path, task: str) -> Path:
@@ -103,8 +117,10 @@ class JobManager:
         except (TaskError, TypeError, ValueError) as e:
             raise LabError(422, str(e)) from None
 
-    def start(self, task: str, quick: bool, fields: dict[str, Any], seed: int = 0) -> Job:
-        """Start a run of ``task``; 409 while another job runs."""
+    def start(self, task: str, quick: bool, fields: dict[str, Any], seed: int = 0,
+              watch: bool = True) -> Job:
+        """Start a run of ``task``; 409 while another job runs. With ``watch`` its training's
+        per-layer statistics are sampled (:mod:`deepgrad.train.watch`) and kept."""
         cfg = self.make_config(task, quick, fields)
         module = self.module(task)
         with self._lock:
@@ -113,7 +129,7 @@ class JobManager:
                                     f"{self.current.run}); stop it or wait for it")
             run_dir = _new_run_dir(self.root, module.NAME)
             job = Job(uuid.uuid4().hex[:12], task, quick, config_to_dict(cfg), run_dir,
-                      relative_name(self.root, run_dir))
+                      relative_name(self.root, run_dir), watch=bool(watch))
             job.process = self._spawn(job, module, quick, seed)
             job.state = "running"
             self.jobs[job.id] = job
@@ -141,7 +157,8 @@ class JobManager:
         finally:
             os.close(write)
         order = {"module": module.__name__, "config": job.config, "out": str(job.run_dir),
-                 "quick": quick, "seed": seed, "parent": os.getpid(), "sys_path": sys.path}
+                 "quick": quick, "seed": seed, "parent": os.getpid(), "sys_path": sys.path,
+                 "watch": job.watch}
         try:
             proc.stdin.write(json.dumps(order))
             proc.stdin.close()
@@ -153,14 +170,24 @@ class JobManager:
     def _follow(self, job: Job) -> None:
         outcome: tuple[str, Any] | None = None
         with job.channel as channel:
-            for line in channel:  # until the process closes its end (it ended)
+            whole = True  # whether this piece starts a line
+            while line := channel.readline(MAX_LINE):  # until the process closes its end
+                start, whole = whole, line.endswith("\n")
+                if not (start and whole):
+                    continue  # a piece of an overlong line
                 try:
                     message = json.loads(line)
                 except json.JSONDecodeError:
                     continue  # half a line from a process killed while writing
+                if not isinstance(message, dict):
+                    continue
                 if "out" in message:
+                    if isinstance(message["out"], str):
+                        with job.lock:
+                            job.reader.feed(message["out"])
+                elif "layers" in message:
                     with job.lock:
-                        job.reader.feed(message["out"])
+                        job.board.feed(message["layers"])
                 elif "done" in message:
                     outcome = ("done", message["done"])
                 elif "error" in message:

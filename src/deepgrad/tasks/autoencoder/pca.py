@@ -28,6 +28,7 @@ from ... import optim
 from ...models import LinearAutoencoder
 from ...random import get_rng
 from ...tensor import Tensor
+from ...train.watch import label
 
 __all__ = ["fit_linear_autoencoder", "principal_components", "principal_angles",
            "largest_eigenvalue"]
@@ -64,6 +65,7 @@ def fit_linear_autoencoder(model: LinearAutoencoder, x: np.ndarray, steps: int) 
     model.decoder.weight.data[...] = rng.standard_normal((d, k)) / math.sqrt(d)
     lam1 = largest_eigenvalue(cov)
     lr = STEP_SCALE * d / lam1 if lam1 > 0 else 1.0
+    label(model, "pca")  # how a watch of the training names it
     opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9, nesterov=True)
     s, total = Tensor(cov), float(np.trace(cov))
     losses = []

@@ -18,6 +18,7 @@ from ...train import (
     load_checkpoint,
     save_checkpoint,
 )
+from ...train.watch import label
 
 __all__ = ["NoisyBatches", "train_autoencoder", "in_batches", "mse", "add_noise"]
 
@@ -53,6 +54,7 @@ def train_autoencoder(model: Any, name: str, out: Path, x_train: np.ndarray,
     """Adam on the MSE with a cosine learning-rate decay; keeps the epoch of lowest validation
     MSE (``best_<name>.npz``), resumable from ``state_<name>.npz``; writes
     ``curves_<name>.png``. Returns ``{"best_epoch", "val_mse"}``."""
+    label(model, name)  # how a watch of the training names it
     model.compile(optimizer="adam", loss="mse", lr=lr)
     cosine = LearningRateScheduler(
         lambda e, _: lr * 0.5 * (1 + math.cos(math.pi * e / max(epochs, 1))))

@@ -25,6 +25,7 @@ import numpy as np
 
 from ... import models
 from ...tensor import Tensor, no_grad
+from ...train.watch import label
 
 __all__ = ["Judge", "train_judge", "frechet_distance", "fid", "confidence_and_coverage"]
 
@@ -62,7 +63,7 @@ def train_judge(x: np.ndarray, y: np.ndarray, epochs: int, resume: Any) -> Judge
     from ...train import LearningRateScheduler
 
     mean, std = float(x.mean()), float(x.std())
-    model = models.mnist_cnn()
+    model = label(models.mnist_cnn(), "judge")  # in a watch's records
     lr = 2e-3
     model.compile(optimizer="adam", loss="cross_entropy", metrics=["accuracy"], lr=lr)
     cosine = LearningRateScheduler(

@@ -30,6 +30,7 @@ from ...random import get_rng, get_rng_state, set_rng_state
 from ...tensor import Tensor
 from ...train.checkpoint import CheckpointError, atomic_write_npz
 from ...train.progbar import Progbar
+from ...train.watch import label
 from ..contract import TaskError
 
 __all__ = ["GANDiverged", "train_gan", "save_state", "load_state"]
@@ -77,6 +78,8 @@ def train_gan(g: Any, d: Any, x: np.ndarray, *, name: str, out: Path, latent_siz
     (``epochs`` is then an upper bound). Resumes from ``out/state_<name>.npz`` if it exists.
     Returns ``{"epochs", "steps", "seconds" (wall clock), "cpu_seconds", "history":
     {"d_loss": [...], "g_loss": [...]}}``."""
+    label(g, f"{name} generator")  # how a watch of the training names them
+    label(d, f"{name} discriminator")
     opt_g = optim.Adam(g.parameters(), lr=lr, betas=(beta1, 0.999))
     opt_d = optim.Adam(d.parameters(), lr=lr, betas=(beta1, 0.999))
     path = out / f"state_{name}.npz"

@@ -4,6 +4,9 @@
     POST /api/jobs                   {"task", "quick": true, "config": {field: value}} -> 201
     GET  /api/jobs/current           the latest job (or null)
     GET  /api/jobs/{id}              state, epoch/step, latest values, loss curves, log lines
+    GET  /api/jobs/{id}/layers       per-layer statistics: each model's latest sample
+                                     (gradient, weight and update norms per parameter tensor,
+                                     activation mean/std/zeros per layer) and histories
     POST /api/jobs/{id}/cancel       stop it (the run directory stays, resumable)
 
 One job at a time (a second start is 409); the run lands in the runs directory as a CLI run
@@ -25,7 +28,7 @@ from . import Panel
 __all__ = ["PANEL", "router", "JobRequest", "task_forms"]
 
 PANEL = Panel(id="train", title="Train and watch", order=80, script="panels/train.js",
-              summary="start a run of any task, watch its loss live, stop it")
+              summary="start a run of any task, watch its loss and layers live, stop it")
 
 Value = bool | int | float | str | None
 
@@ -38,6 +41,7 @@ class JobRequest(BaseModel):
     quick: bool = True
     config: dict[str, Value] = Field(default_factory=dict, max_length=64)
     seed: int = Field(0, ge=0, le=2**31 - 1)
+    watch: bool = True  # sample per-layer statistics (deepgrad.train.watch)
 
 
 def _field(spec: Any) -> dict[str, Any]:
@@ -73,7 +77,7 @@ def router(lab: Any) -> APIRouter:
 
     @r.post("/jobs", status_code=201)
     def start(req: JobRequest) -> JSONResponse:
-        job = lab.jobs.start(req.task, req.quick, req.config, req.seed)
+        job = lab.jobs.start(req.task, req.quick, req.config, req.seed, req.watch)
         return JSONResponse(job.summary(), status_code=201)
 
     @r.get("/jobs/current")
@@ -84,6 +88,10 @@ def router(lab: Any) -> APIRouter:
     @r.get("/jobs/{job_id}")
     def get(job_id: str) -> dict[str, Any]:
         return lab.jobs.get(job_id).summary()
+
+    @r.get("/jobs/{job_id}/layers")
+    def layers(job_id: str) -> dict[str, Any]:
+        return lab.jobs.get(job_id).layers()
 
     @r.post("/jobs/{job_id}/cancel")
     def cancel(job_id: str) -> dict[str, Any]:
