@@ -20,6 +20,7 @@ with warnings.catch_warnings():
 
 import lab_fake_task
 
+from deepgrad.tasks.registry import TASKS
 from deepgrad.web import create_app
 from deepgrad.web.images import MAX_PIXELS, MAX_UPLOAD_BYTES
 
@@ -101,6 +102,8 @@ def test_info_and_the_panel_registry(empty):
                                            "name-gender", "char-rnn", "pos-tagger", "seq2seq",
                                            "captioning", "segmentation", "localization",
                                            "autoencoder", "gan", "transfer", None}
+    # every task of deepgrad's registry has its panel: a task added without one fails here
+    assert {p["task"] for p in panels} - {None} == set(TASKS)
 
 
 def test_errors_are_json_messages_without_stack_traces(tmp_path):

@@ -1,6 +1,9 @@
 """``deepgrad lab [--host 127.0.0.1] [--port 8000] [--runs DIR] [--token T]``: the web lab, a
-local server with a page to draw digits for the MNIST CNN, race optimizers, train any task and
-watch it, and browse the runs directory. Prints the URL to open.
+local server with a page to draw digits for the MNIST CNN, race optimizers, poke each course
+application's trained run (classify a photo, segment and localize a scene, transfer, nearest words
+and analogies, morph images, walk a GAN's latent space, read and generate names, tag a sentence,
+normalize a date, caption a scene), train any task and watch it layer by layer, and browse the
+runs directory. Prints the URL to open.
 
 It binds 127.0.0.1 by default. Any other host serves the network: then every request must carry
 a token (``--token``, or one is made and printed in the URL)."""
@@ -35,7 +38,7 @@ def _lab_command(args: argparse.Namespace) -> int:
 
 def add_lab(sub: argparse._SubParsersAction) -> None:
     """Register ``deepgrad lab``."""
-    p = sub.add_parser("lab", help="the web lab: draw digits, race optimizers, train and watch",
+    p = sub.add_parser("lab", help="the web lab: a panel per course model, train and watch, runs",
                        description=__doc__)
     p.add_argument("--host", default="127.0.0.1",
                    help="the address to listen on (default 127.0.0.1: this machine only)")
