@@ -1,6 +1,6 @@
 """Week 3: object localization, what one object is and where, from one CNN.
 
-    deepgrad localization                  # one-object MNIST scenes, ~10-20 min on 2 cores
+    deepgrad localization                  # one-object MNIST scenes, ~8 min (one thread)
     deepgrad localization --box-loss iou   # 1 - IoU instead of smooth L1
     deepgrad localization --coco-root DIR  # a user's COCO folder: each image's largest object
     deepgrad localization --quick          # seconds
@@ -51,7 +51,7 @@ class Config:
     source: Literal["mnist", "fashion"] = param("mnist", "the objects pasted into the scenes")
     coco_root: str | None = param(None, "read a COCO folder instead of composing scenes "
                                         "(each image's largest object)")
-    n_train: int = param(6000, "training scenes")
+    n_train: int = param(20000, "training scenes")
     n_val: int = param(500, "validation scenes (the best epoch is kept)")
     n_test: int = param(1000, "test scenes")
     epochs: int = param(12, "passes over the training scenes")
