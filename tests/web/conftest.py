@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from lab_helpers import png_bytes
+from lab_helpers import lab_client, png_bytes
 from lab_runs import link_runs, train
 
 if any(importlib.util.find_spec(m) is None for m in ("fastapi", "uvicorn", "multipart")):
@@ -47,11 +47,23 @@ def mnist_run_root(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def runs(mnist_run_root, tmp_path) -> Path:
-    """A fresh copy of the runs directory for one test (weights hard-linked, not copied)."""
+def runs(request, tmp_path) -> Path:
+    """A fresh copy of the runs directory for one test (weights hard-linked, not copied): in a
+    panel's module (``RUN = "<task>/quick"``) that task's run (:func:`app_runs`), elsewhere the
+    MNIST run."""
+    run = getattr(request.module, "RUN", None)
+    if run is not None:
+        return request.getfixturevalue("app_runs_copy")(run.split("/")[0])
     dst = tmp_path / "runs"
-    shutil.copytree(mnist_run_root, dst, copy_function=os.link)
+    shutil.copytree(request.getfixturevalue("mnist_run_root"), dst, copy_function=os.link)
     return dst
+
+
+@pytest.fixture
+def api(runs):
+    """A TestClient of the lab over :func:`runs`."""
+    with lab_client(runs) as c:
+        yield c
 
 
 @pytest.fixture

@@ -74,3 +74,13 @@ def refuses_bodies_that_are_not_forms(api, url: str, json_body: bytes, match: st
                  headers={"content-type": "multipart/form-data; boundary=xyz"})
     assert r.status_code in (400, 422) and set(r.json()) == {"error"}
     assert "Traceback" not in r.text
+
+
+def gray_pixels(pic: dict) -> np.ndarray:
+    """One of the lab's one-channel pictures (``{"channels", "height", "width", "data"}``, the
+    bytes base64) as an (H, W) uint8 array."""
+    import base64
+
+    assert pic["channels"] == 1
+    return np.frombuffer(base64.b64decode(pic["data"]), np.uint8).reshape(pic["height"],
+                                                                        pic["width"])

@@ -33,12 +33,6 @@ def client(root, **kwargs) -> TestClient:
 
 
 @pytest.fixture
-def api(runs):
-    with client(runs) as c:
-        yield c
-
-
-@pytest.fixture
 def empty(tmp_path):
     with client(tmp_path / "empty") as c:
         yield c

@@ -6,11 +6,11 @@ reconstructions with their MSE, the nearest images; another model; an upload).""
 
 from __future__ import annotations
 
-import base64
 import json
 
 import numpy as np
 import pytest
+from lab_helpers import gray_pixels as pixels
 from lab_helpers import (
     is_error,
     lab_client,
@@ -24,17 +24,6 @@ MODELS = ("pca", "dense", "conv", "denoising")
 
 
 @pytest.fixture
-def runs(app_runs_copy):
-    return app_runs_copy("autoencoder")
-
-
-@pytest.fixture
-def api(runs):
-    with lab_client(runs) as c:
-        yield c
-
-
-@pytest.fixture
 def task(runs):
     """(the run's TrainedAutoencoders, its test images)."""
     from deepgrad.tasks import load_run
@@ -42,13 +31,6 @@ def task(runs):
 
     trained = load_run(runs / RUN)
     return trained, test_images(trained.config)
-
-
-def pixels(pic) -> np.ndarray:
-    """A picture of the lab's answers as an (H, W) uint8 array."""
-    assert pic["channels"] == 1
-    return np.frombuffer(base64.b64decode(pic["data"]), np.uint8).reshape(pic["height"],
-                                                                        pic["width"])
 
 
 def u8(x: np.ndarray) -> np.ndarray:

@@ -14,17 +14,6 @@ from lab_helpers import is_error, lab_client, png_bytes, refuses_bad_uploads
 RUN = "captioning/quick"
 
 
-@pytest.fixture
-def runs(app_runs_copy):
-    return app_runs_copy("captioning")
-
-
-@pytest.fixture
-def api(runs):
-    with lab_client(runs) as c:
-        yield c
-
-
 def scenes_of(runs):
     return sorted((runs / RUN / "scenes" / "test2014").glob("*.png"))
 

@@ -10,17 +10,6 @@ from lab_helpers import is_error, lab_client
 RUN = "char-rnn/quick"
 
 
-@pytest.fixture
-def runs(app_runs_copy):
-    return app_runs_copy("char-rnn")
-
-
-@pytest.fixture
-def api(runs):
-    with lab_client(runs) as c:
-        yield c
-
-
 def test_names_are_the_clis_and_start_with_the_prefix(api, runs, capsys):
     from deepgrad.cli import main
 

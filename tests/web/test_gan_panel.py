@@ -6,31 +6,14 @@ it, a walk between two seeds, the other generator)."""
 
 from __future__ import annotations
 
-import base64
 import json
 
 import numpy as np
 import pytest
+from lab_helpers import gray_pixels as pixels
 from lab_helpers import is_error, lab_client
 
 RUN = "gan/quick"
-
-
-@pytest.fixture
-def runs(app_runs_copy):
-    return app_runs_copy("gan")
-
-
-@pytest.fixture
-def api(runs):
-    with lab_client(runs) as c:
-        yield c
-
-
-def pixels(pic) -> np.ndarray:
-    assert pic["channels"] == 1
-    return np.frombuffer(base64.b64decode(pic["data"]), np.uint8).reshape(pic["height"],
-                                                                        pic["width"])
 
 
 def u8(x: np.ndarray) -> np.ndarray:

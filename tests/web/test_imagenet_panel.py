@@ -16,17 +16,6 @@ RUN = "imagenet/quick"
 CATS = {"tabby", "tiger cat", "Egyptian cat"}
 
 
-@pytest.fixture
-def runs(app_runs_copy):
-    return app_runs_copy("imagenet")
-
-
-@pytest.fixture
-def api(runs):
-    with lab_client(runs) as c:
-        yield c
-
-
 def cat_png() -> tuple[bytes, bool]:
     """A photo as PNG bytes, and whether it is scikit-image's cat (else a synthetic one)."""
     try:

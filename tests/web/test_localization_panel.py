@@ -6,35 +6,18 @@ an upload)."""
 
 from __future__ import annotations
 
-import base64
 import json
 
 import numpy as np
 import pytest
+from lab_helpers import gray_pixels as pixels
 from lab_helpers import is_error, lab_client, png_bytes, refuses_bad_uploads
 
 RUN = "localization/quick"
 
 
-@pytest.fixture
-def runs(app_runs_copy):
-    return app_runs_copy("localization")
-
-
-@pytest.fixture
-def api(runs):
-    with lab_client(runs) as c:
-        yield c
-
-
 def scenes_of(runs):
     return sorted((runs / RUN / "scenes" / "test2014").glob("*.png"))
-
-
-def pixels(pic) -> np.ndarray:
-    assert pic["channels"] == 1
-    return np.frombuffer(base64.b64decode(pic["data"]), np.uint8).reshape(pic["height"],
-                                                                        pic["width"])
 
 
 def localize(api, **data):

@@ -10,17 +10,6 @@ from lab_helpers import is_error, lab_client
 RUN = "name-gender/quick"
 
 
-@pytest.fixture
-def runs(app_runs_copy):
-    return app_runs_copy("name-gender")
-
-
-@pytest.fixture
-def api(runs):
-    with lab_client(runs) as c:
-        yield c
-
-
 def test_names_get_the_runs_probabilities(api, runs):
     from deepgrad.tasks import load_run
 

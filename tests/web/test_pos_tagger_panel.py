@@ -11,17 +11,6 @@ RUN = "pos-tagger/quick"
 SENTENCE = "The old man the boat ."
 
 
-@pytest.fixture
-def runs(app_runs_copy):
-    return app_runs_copy("pos-tagger")
-
-
-@pytest.fixture
-def api(runs):
-    with lab_client(runs) as c:
-        yield c
-
-
 def test_the_runs_list_their_models(api, runs):
     (listed,) = api.get("/api/pos-tagger/runs").json()
     assert listed["id"] == RUN and listed["models"] == ["simple_rnn", "bilstm"]

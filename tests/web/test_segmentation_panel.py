@@ -6,11 +6,11 @@ their scores and the class table; an upload; one decoder)."""
 
 from __future__ import annotations
 
-import base64
 import json
 
 import numpy as np
 import pytest
+from lab_helpers import gray_pixels as pixels
 from lab_helpers import (
     is_error,
     lab_client,
@@ -23,26 +23,8 @@ RUN = "segmentation/quick"
 DECODERS = ("unpool", "transposed")
 
 
-@pytest.fixture
-def runs(app_runs_copy):
-    return app_runs_copy("segmentation")
-
-
-@pytest.fixture
-def api(runs):
-    with lab_client(runs) as c:
-        yield c
-
-
 def scenes_of(runs):
     return sorted((runs / RUN / "scenes" / "test2014").glob("*.png"))
-
-
-def pixels(pic) -> np.ndarray:
-    """A picture of the lab's answers as an (H, W) uint8 array."""
-    assert pic["channels"] == 1
-    return np.frombuffer(base64.b64decode(pic["data"]), np.uint8).reshape(pic["height"],
-                                                                        pic["width"])
 
 
 def segment(api, **data):

@@ -13,17 +13,6 @@ from lab_helpers import is_error, lab_client
 RUN = "seq2seq/quick"
 
 
-@pytest.fixture
-def runs(app_runs_copy):
-    return app_runs_copy("seq2seq")
-
-
-@pytest.fixture
-def api(runs):
-    with lab_client(runs) as c:
-        yield c
-
-
 def test_a_date_is_normalized_as_the_runs_model_does_it(api, runs):
     from deepgrad.tasks import load_run
 

@@ -12,6 +12,7 @@ import json
 
 import numpy as np
 import pytest
+from lab_helpers import gray_pixels as pixels
 from lab_helpers import (
     is_error,
     lab_client,
@@ -25,17 +26,6 @@ RECIPES = ["head", "finetune", "finetune_frozen_bn", "scratch"]
 
 
 @pytest.fixture
-def runs(app_runs_copy):
-    return app_runs_copy("transfer")
-
-
-@pytest.fixture
-def api(runs):
-    with lab_client(runs) as c:
-        yield c
-
-
-@pytest.fixture
 def task(runs):
     """(the run's TransferClassifier, its config, its test images, their labels)."""
     from deepgrad.tasks import load_run, read_run
@@ -43,12 +33,6 @@ def task(runs):
 
     cfg = read_run(runs / RUN, "transfer").config
     return (load_run(runs / RUN), cfg, *test_set(cfg))
-
-
-def pixels(pic) -> np.ndarray:
-    assert pic["channels"] == 1
-    return np.frombuffer(base64.b64decode(pic["data"]), np.uint8).reshape(pic["height"],
-                                                                        pic["width"])
 
 
 def classify(api, **data):

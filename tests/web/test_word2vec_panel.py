@@ -11,17 +11,6 @@ from lab_helpers import is_error, lab_client
 RUN = "word2vec/quick"
 
 
-@pytest.fixture
-def runs(app_runs_copy):
-    return app_runs_copy("word2vec")
-
-
-@pytest.fixture
-def api(runs):
-    with lab_client(runs) as c:
-        yield c
-
-
 def frequent(api, k: int, n: int = 3) -> list[str]:
     """``n`` frequent words of the run's vocabulary from rank ``k`` on, letters only."""
     words = api.get("/api/word2vec/words", params={"n": 300}).json()["words"]
