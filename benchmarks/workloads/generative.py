@@ -36,16 +36,28 @@ def torch_conv_autoencoder():
     return AE()
 
 
-def torch_dcgan():
-    """torch twins of ``deepgrad.models.dcgan_generator((1, 28, 28))`` and
+def torch_dcgan(refine: bool = False):
+    """torch twins of ``deepgrad.models.dcgan_generator((1, 28, 28), refine=refine)`` and
     ``dcgan_discriminator((1, 28, 28))``."""
     import torch.nn as nn
 
-    g = nn.Sequential(
-        nn.Linear(LATENT, 128 * 7 * 7, bias=False), nn.Unflatten(1, (128, 7, 7)),
-        nn.BatchNorm2d(128), nn.ReLU(),
-        nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(64),
-        nn.ReLU(), nn.ConvTranspose2d(64, 1, 4, stride=2, padding=1), nn.Tanh())
+    if refine:
+        def block(c):
+            return [nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU()]
+
+        g = nn.Sequential(
+            nn.Linear(LATENT, 128 * 7 * 7, bias=False), nn.Unflatten(1, (128, 7, 7)),
+            nn.BatchNorm2d(128), nn.ReLU(), *block(128),
+            nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(64),
+            nn.ReLU(), *block(64),
+            nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(32),
+            nn.ReLU(), nn.Conv2d(32, 1, 3, padding=1), nn.Tanh())
+    else:
+        g = nn.Sequential(
+            nn.Linear(LATENT, 128 * 7 * 7, bias=False), nn.Unflatten(1, (128, 7, 7)),
+            nn.BatchNorm2d(128), nn.ReLU(),
+            nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(64),
+            nn.ReLU(), nn.ConvTranspose2d(64, 1, 4, stride=2, padding=1), nn.Tanh())
     d = nn.Sequential(
         nn.Conv2d(1, 64, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
         nn.Conv2d(64, 128, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(128),
@@ -84,8 +96,9 @@ def conv_ae(lib: str):
     return build
 
 
-def dcgan(lib: str):
-    """One alternating update: D on a real and a generated batch, then G through D."""
+def dcgan(lib: str, refine: bool = False):
+    """One alternating update: D on a real and a generated batch, then G through D
+    (``refine``: the gan task's deeper generator)."""
 
     def build(n: int):
         x_np = _images(n) * 2 - 1
@@ -94,14 +107,15 @@ def dcgan(lib: str):
             import torch
             import torch.nn.functional as F
 
-            g, d = torch_dcgan()
+            g, d = torch_dcgan(refine)
             T = torch.tensor
         else:
             import deepgrad as dg
             import deepgrad.functional as F
             from deepgrad import models
 
-            g, d = models.dcgan_generator(IMAGE, LATENT), models.dcgan_discriminator(IMAGE)
+            g = models.dcgan_generator(IMAGE, LATENT, refine=refine)
+            d = models.dcgan_discriminator(IMAGE)
             T = dg.tensor
         optim = torch.optim if lib == "torch" else dg.optim
         opt_g = optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -130,8 +144,12 @@ def conv_ae_flops(n: int) -> float:
     return 3 * fwd
 
 
-def dcgan_flops(n: int) -> float:
-    g = 2 * n * (LATENT * 6272 + 49 * 128 * 64 * 16 + 196 * 64 * 16)
+def dcgan_flops(n: int, refine: bool = False) -> float:
+    if refine:
+        g = 2 * n * (LATENT * 6272 + 49 * 128 * 128 * 9 + 49 * 128 * 64 * 16
+                     + 196 * 64 * 64 * 9 + 196 * 64 * 32 * 16 + 784 * 32 * 9)
+    else:
+        g = 2 * n * (LATENT * 6272 + 49 * 128 * 64 * 16 + 196 * 64 * 16)
     d = 2 * n * (196 * 64 * 16 + 49 * 128 * 64 * 16 + 6272)
     # G forward once, D forward+backward on real, fake and fake again, G backward once
     return g + 3 * 3 * d + 2 * g
@@ -142,4 +160,7 @@ GENERATIVE_WORKLOADS = [
              "batch 64, Adam", 64, conv_ae("deepgrad"), conv_ae("torch"), conv_ae_flops),
     Workload("dcgan", "DCGAN step (D on real+fake, then G), z 100 -> 1x28x28, batch 64, Adam",
              64, dcgan("deepgrad"), dcgan("torch"), dcgan_flops),
+    Workload("dcgan_refine", "the gan task's DCGAN step: G with a 3x3 conv block after every "
+             "upsampling (refine=True), batch 64, Adam", 64, dcgan("deepgrad", True),
+             dcgan("torch", True), lambda n: dcgan_flops(n, True)),
 ]

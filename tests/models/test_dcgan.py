@@ -63,6 +63,18 @@ def test_dcgan_generator_and_discriminator_match_their_torch_twins():
     assert np.abs(out.data).max() <= 1  # tanh
 
 
+def test_the_refined_dcgan_generator_matches_its_torch_twin():
+    dg.manual_seed(2)
+    rng = np.random.default_rng(2)
+    g = models.dcgan_generator((1, 28, 28), 100, refine=True)
+    tg, _ = torch_dcgan(refine=True)
+    assert g.num_parameters() == sum(p.numel() for p in tg.parameters())
+    z = rng.standard_normal((4, 100))
+    run_both(g, tg, z, rng.random((4, 1, 28, 28)) * 2 - 1)
+    kinds = [type(m).__name__ for m in g]
+    assert kinds.count("Conv2d") == 3 and kinds.count("ConvTranspose2d") == 2
+
+
 def test_dense_gan_matches_its_torch_twin():
     dg.manual_seed(1)
     rng = np.random.default_rng(1)

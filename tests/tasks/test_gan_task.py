@@ -36,7 +36,11 @@ def test_quick_run_on_real_mnist_reports_the_issues_metrics(quick_run):
     assert m["classifier_confidence"] >= 0.1  # at least the uniform guess
     assert 0 <= m["fid_train_vs_test"] < m["fid"] and m["fid_dense"] > 0
     assert m["dcgan_steps"] == 1024 // 64 and m["dense_steps"] >= 1
-    assert m["params_generator"] == 100 * 6272 + 2 * 128 + 128 * 64 * 16 + 2 * 64 + 64 * 16 + 1
+    # the refined generator: Linear, BN | 3x3 conv, BN | convT, BN | 3x3 conv, BN | convT to 32, BN
+    # | 3x3 conv to the image (with bias)
+    assert m["params_generator"] == (100 * 6272 + 2 * 128 + 128 * 128 * 9 + 2 * 128
+                                     + 128 * 64 * 16 + 2 * 64 + 64 * 64 * 9 + 2 * 64
+                                     + 64 * 32 * 16 + 2 * 32 + 32 * 9 + 1)
     for a in result.artifacts.values():
         if "NN" not in a:
             assert (out / a).is_file(), a
@@ -54,6 +58,24 @@ def test_sampler_is_repeatable_and_seeded(quick_run):
     assert gan.load(out, "dense").sample(4).shape == (4, 1, 28, 28)
     with pytest.raises(ValueError, match="n must be >= 1"):
         s.sample(0)
+
+
+def test_a_run_from_before_the_refined_generator_loads_the_plain_one(quick_run, tmp_path):
+    import shutil
+
+    from deepgrad.train.checkpoint import save_checkpoint
+
+    out, _ = quick_run
+    old = tmp_path / "old"
+    shutil.copytree(out, old)
+    info = json.loads((old / "config.json").read_text())
+    del info["config"]["refine"]  # config.json as runs wrote it before the field existed
+    (old / "config.json").write_text(json.dumps(info))
+    plain, _ = gan.build("dcgan", info["config"]["latent_size"], refine=False)
+    save_checkpoint(old / "generator.npz", plain)
+    s = gan.load(old)
+    assert s.generator.state_dict().keys() == plain.state_dict().keys()
+    assert s.sample(2).shape == (2, 1, 28, 28)
 
 
 def _small(tiny_mnist, **kw):

@@ -52,6 +52,8 @@ class Config:
     latent_size: int = param(100, "length of the generator's noise vector z")
     lr: float = param(2e-4, "Adam's learning rate for both networks")
     beta1: float = param(0.5, "Adam's beta1 for both networks")
+    refine: bool = param(True, "a deeper DCGAN generator: a 3x3 conv block after every "
+                               "upsampling (False: Radford et al.'s plain one)")
     baseline: bool = param(True, "also train the dense GAN for the DCGAN's CPU time")
     classifier_epochs: int = param(3, "epochs of the judging CNN classifier")
     samples: int = param(10000, "generated images the metrics are computed on")
@@ -62,10 +64,12 @@ class Config:
 QUICK = Config(epochs=1, limit=1024, classifier_epochs=1, samples=1000)
 
 
-def build(kind: str, latent_size: int) -> tuple[Any, Any]:
-    """(generator, discriminator), kind 'dcgan' or 'dense', for 1 x 28 x 28 images."""
+def build(kind: str, latent_size: int, refine: bool = False) -> tuple[Any, Any]:
+    """(generator, discriminator), kind 'dcgan' or 'dense', for 1 x 28 x 28 images;
+    ``refine``: the deeper DCGAN generator."""
     if kind == "dcgan":
-        return models.dcgan_generator(IMAGE, latent_size), models.dcgan_discriminator(IMAGE)
+        return (models.dcgan_generator(IMAGE, latent_size, refine=refine),
+                models.dcgan_discriminator(IMAGE))
     if kind == "dense":
         return models.dense_generator(IMAGE, latent_size), models.dense_discriminator(IMAGE)
     raise ValueError(f"gan: kind must be 'dcgan' or 'dense', got {kind!r}")
@@ -165,7 +169,7 @@ def run(cfg: Config, out: Path, resume: bool = False) -> Result:
 
     print(f"\nDCGAN: {cfg.epochs} epochs on {len(x)} images")
     manual_seed(phase_seeds[1])
-    g, d = build("dcgan", cfg.latent_size)
+    g, d = build("dcgan", cfg.latent_size, cfg.refine)
     info = train_gan(g, d, xg, name="dcgan", out=out, latent_size=cfg.latent_size,
                      batch_size=cfg.batch_size, lr=cfg.lr, beta1=cfg.beta1, epochs=cfg.epochs,
                      on_epoch=grid)
@@ -241,7 +245,9 @@ def load(out: Path, kind: str = "dcgan") -> Sampler:
     path = Path(out) / ("generator.npz" if kind == "dcgan" else "generator_dense.npz")
     if not path.is_file():
         raise TaskError(f"{path}: missing; expected the generator of a finished gan run")
-    g, _ = build(kind, run_.config.latent_size)
+    # runs written before the deeper generator existed have no "refine" and the plain one
+    saved = run_.info.get("config") or {}
+    g, _ = build(kind, run_.config.latent_size, bool(saved.get("refine", False)))
     g.load_state_dict(load_checkpoint(path)["model"])
     return Sampler(g.eval(), run_.config)
 
