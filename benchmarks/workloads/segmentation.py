@@ -15,29 +15,38 @@ SIZE, CLASSES, WIDTHS = 64, 11, (16, 32, 64)
 
 
 def torch_segnet(num_classes: int = CLASSES, widths=WIDTHS, upsampling: str = "unpool",
-                 in_channels: int = 1):
-    """torch twin of ``deepgrad.models.segnet(num_classes, widths, upsampling)``."""
+                 in_channels: int = 1, convs: int = 1):
+    """torch twin of ``deepgrad.models.segnet(num_classes, widths, upsampling, convs=convs)``."""
     import torch.nn as nn
 
-    def block(cin, cout):
-        return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False),
-                             nn.BatchNorm2d(cout), nn.ReLU())
+    def block(cin, cout, n=1):
+        layers = []
+        for i in range(n):
+            layers += [nn.Conv2d(cin if i == 0 else cout, cout, 3, padding=1, bias=False),
+                       nn.BatchNorm2d(cout), nn.ReLU()]
+        return nn.Sequential(*layers)
+
+    def decoder_block(cin, cout):
+        if convs == 1:
+            return block(cin, cout)
+        return nn.Sequential(*block(cin, cin, convs - 1), *block(cin, cout))
 
     class SegNet(nn.Module):
         def __init__(self):
             super().__init__()
             chans = (in_channels, *widths)
             self.upsampling = upsampling
-            self.encoder = nn.ModuleList([block(chans[k], chans[k + 1])
+            self.encoder = nn.ModuleList([block(chans[k], chans[k + 1], convs)
                                           for k in range(len(widths))])
             self.pool = nn.MaxPool2d(2, return_indices=True)
-            self.bottleneck = block(widths[-1], widths[-1])
+            self.bottleneck = block(widths[-1], widths[-1], convs)
             ins, outs = widths[::-1], (*widths[:-1][::-1], widths[0])
             if upsampling == "transposed":
                 self.up = nn.ModuleList([nn.ConvTranspose2d(c, c, 2, stride=2) for c in ins])
             else:
                 self.unpool = nn.MaxUnpool2d(2)
-            self.decoder = nn.ModuleList([block(a, b) for a, b in zip(ins, outs, strict=True)])
+            self.decoder = nn.ModuleList([decoder_block(a, b)
+                                          for a, b in zip(ins, outs, strict=True)])
             self.classifier = nn.Conv2d(widths[0], num_classes, 1)
 
         def forward(self, x):

@@ -27,12 +27,13 @@ def copy_to_torch(dg_model, torch_model):
                                 strict=False)
 
 
-@pytest.mark.parametrize("upsampling", ["unpool", "transposed"])
+@pytest.mark.parametrize("upsampling,convs", [("unpool", 1), ("transposed", 1), ("unpool", 2),
+                                              ("transposed", 3)])
 @pytest.mark.parametrize("train", [True, False])
-def test_segnet_matches_its_torch_twin_in_float64(upsampling, train):
+def test_segnet_matches_its_torch_twin_in_float64(upsampling, convs, train):
     rng = np.random.default_rng(3)
-    m = segnet(5, (4, 8), upsampling).double()
-    t = torch_segnet(5, (4, 8), upsampling).double()
+    m = segnet(5, (4, 8), upsampling, convs=convs).double()
+    t = torch_segnet(5, (4, 8), upsampling, convs=convs).double()
     for p in m.parameters():  # not the initial BN ones/zeros: make every parameter matter
         p.data[...] = rng.standard_normal(p.data.shape) * 0.5
     copy_to_torch(m, t)
@@ -73,6 +74,8 @@ def test_parameter_counts_differ_only_by_the_transposed_convs():
 def test_construction_and_input_errors_are_clear():
     with pytest.raises(ValueError, match="upsampling must be one of unpool, transposed"):
         segnet(11, (8,), "bilinear")
+    with pytest.raises(ValueError, match=r"convs \(3x3 convs per block\) must be >= 1, got 0"):
+        segnet(11, (8,), convs=0)
     with pytest.raises(ValueError, match="multiples of 4.*pad the image"):
         segnet(3, (4, 8))(dg.Tensor(np.zeros((1, 1, 10, 12), np.float32)))
     with pytest.raises(ValueError, match="size 60 must be a multiple of 16"):
@@ -90,12 +93,15 @@ def test_localizer_outputs_scores_and_a_box_in_the_unit_square():
 
 @pytest.mark.parametrize("upsampling", ["unpool", "transposed"])
 def test_segnet_overfits_one_batch(upsampling):
+    dg.manual_seed(0)  # the initialization: this test does not depend on the tests before it
     rng = np.random.default_rng(1)
     x = rng.random((4, 1, 16, 16), np.float32)
     y = (x[:, 0] > 0.5).astype(np.int64) + (x[:, 0] > 0.8)  # 3 classes from the pixel value
     m = segnet(3, (8, 16), upsampling)
     opt = optim.Adam(m.parameters(), lr=1e-2)
-    for _ in range(120):
+    # unpooling's sparse maps need more steps than 120 (seeds 0-4 at 120: eval accuracy
+    # 0.917-0.966; at 300: 0.984-1.0)
+    for _ in range(300):
         opt.zero_grad()
         loss = F.cross_entropy(m(dg.Tensor(x)), dg.Tensor(y))
         loss.backward()
