@@ -75,7 +75,7 @@ from .tensor import (  # noqa: F401
 
 __version__ = "0.1.0"
 
-_LAZY = ("data", "linear", "models", "tasks")  # need SciPy/Pillow/...: imported on first use
+_LAZY = ("data", "linear", "models", "tasks", "onnx")  # SciPy/Pillow/onnx...: on first use
 
 
 def __getattr__(name: str):
@@ -83,6 +83,10 @@ def __getattr__(name: str):
         from .data.torch_checkpoint import load_torch_state_dict
 
         return load_torch_state_dict
+    if name in ("save", "load"):  # .safetensors / .npz weights files, never a pickle
+        from . import serialization
+
+        return getattr(serialization, name)
     if name in _LAZY:
         import importlib
 
