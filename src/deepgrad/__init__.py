@@ -63,6 +63,7 @@ from .functional import (  # noqa: F401
     where,
 )
 from .gradcheck import gradcheck  # noqa: F401
+from .graph import draw_graph  # noqa: F401
 from .random import get_rng_state, manual_seed, set_rng_state  # noqa: F401
 from .tensor import (  # noqa: F401
     Tensor,
