@@ -63,6 +63,7 @@ from .functional import (  # noqa: F401
     where,
 )
 from .gradcheck import gradcheck  # noqa: F401
+from .graph import draw_graph  # noqa: F401
 from .random import get_rng_state, manual_seed, set_rng_state  # noqa: F401
 from .tensor import (  # noqa: F401
     Tensor,
@@ -75,7 +76,7 @@ from .tensor import (  # noqa: F401
 
 __version__ = "0.1.0"
 
-_LAZY = ("data", "linear", "models", "tasks")  # need SciPy/Pillow/...: imported on first use
+_LAZY = ("data", "linear", "models", "tasks", "onnx")  # SciPy/Pillow/onnx...: on first use
 
 
 def __getattr__(name: str):
@@ -83,6 +84,10 @@ def __getattr__(name: str):
         from .data.torch_checkpoint import load_torch_state_dict
 
         return load_torch_state_dict
+    if name in ("save", "load"):  # .safetensors / .npz weights files, never a pickle
+        from . import serialization
+
+        return getattr(serialization, name)
     if name in _LAZY:
         import importlib
 

@@ -79,6 +79,13 @@ def say(message: str) -> None:
     print(f"deepgrad.data: {message}", file=sys.stderr, flush=True)
 
 
+def file_mode() -> int:
+    """The permissions a new file gets from ``open()``: 0o666 less the process's umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``path`` for binary writing; on success move it onto ``path``.
@@ -94,6 +101,7 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
             yield f
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, file_mode())  # mkstemp's 0600 -> what open() would have given
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
