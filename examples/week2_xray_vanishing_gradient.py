@@ -67,7 +67,8 @@ def linear_names(model: nn.Sequential) -> list[str]:
     return [n for n, m in model.named_children() if isinstance(m, nn.Linear)]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, dict]:
+    """Train the four networks; returns the summary (also written as summary.json)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--depth", type=int, default=10, help="Linear layers (default: 10)")
@@ -75,8 +76,8 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=0.1)
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--limit", type=int, default=None, help="the first N training images")
-    ap.add_argument("--out", type=Path, default=Path("xray_vanishing"))
-    args = ap.parse_args()
+    ap.add_argument("--out", type=Path, default=Path("out/week2_xray"))
+    args = ap.parse_args(argv)
     (x_train, y_train), (x_test, y_test) = mnist()
     n = len(x_train) if args.limit is None else args.limit
     x = x_train[:n].reshape(n, -1).astype(np.float32) / 255.0
@@ -128,6 +129,7 @@ def main() -> None:
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     plot_depth(curves, args.out / "gradient_by_depth.png")
     print(f"figures and numbers written to {args.out}/")
+    return summary
 
 
 def plot_depth(curves: dict[str, dict[str, list[float]]], path: Path) -> None:

@@ -229,3 +229,15 @@ def test_the_task_command_takes_xray(tmp_path, capsys):
     assert main([*argv, "--out", str(tmp_path / "run"), "--xray", str(tmp_path / "x.json")]) == 0
     rows = json.loads((tmp_path / "x.json").read_text())["rows"]
     assert rows and all(r["epoch"] == 0 for r in rows)
+
+
+def test_unit_stats_on_conv_outputs():
+    from deepgrad.train.watch import unit_stats
+
+    out = np.ones((4, 3, 5, 5))
+    out[:, 1] = 0.0  # channel 1 dead everywhere
+    out[0, 2] = 0.0  # channel 2 dead for one example only: alive
+    assert unit_stats(nn.ReLU(), (dg.tensor(out),), out) == {"dead": pytest.approx(1 / 3)}
+    z = np.array([[-5.0, -3.0, 0.0, 4.5]])
+    assert unit_stats(nn.Tanh(), (dg.tensor(z),), np.tanh(z)) == {"saturated": 0.5}
+    assert unit_stats(nn.Linear(4, 2), (dg.tensor(z),), z) == {}

@@ -29,7 +29,8 @@ The JSON (written atomically after every epoch and at the end): ``{"freq", "ever
 "mean", "std", "saturated", "dead", "grad_norm", "weight_norm", "update_ratio"}, ...]}``, one
 row per layer and epoch (or sampled step); a value that does not apply is null. The figure
 (matplotlib, the ``extras`` extra; skipped with one warning without it) has a panel per
-statistic and a line per layer, coloured from the input (dark) to the output (light).
+statistic and a line per layer, coloured from the input (dark) to the output (light),
+normalization layers (BatchNorm's gamma and beta) dashed.
 """
 
 from __future__ import annotations
@@ -299,6 +300,7 @@ def plot_xray(data: dict[str, Any] | str | os.PathLike, path: str | os.PathLike)
                 marker="o" if len(xs) < 30 else None,
                 ms=3,
                 color=colour,
+                linestyle="--" if "Norm" in rs[0]["type"] else "-",
                 label=f"{name} {rs[0]['type']}",
             )
         if stat in ("grad_norm", "update_ratio") and shown:
@@ -320,8 +322,8 @@ def plot_xray(data: dict[str, Any] | str | os.PathLike, path: str | os.PathLike)
                 transform=ax.transAxes,
                 color="gray",
             )
-        elif len(shown) <= 12:
-            ax.legend(fontsize=7, ncol=2 if len(shown) > 6 else 1)
+        elif len(shown) <= 32:
+            ax.legend(fontsize=7 if len(shown) <= 12 else 5.5, ncol=1 + (len(shown) - 1) // 8)
         if stat in ("saturated", "dead"):
             ax.set_ylim(-0.03, 1.03)
         ax.set_title(_TITLES[stat], fontsize=10)
