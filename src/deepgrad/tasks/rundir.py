@@ -15,6 +15,7 @@ written atomically.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import json
@@ -214,14 +215,18 @@ def _version() -> str:
 
 def run_task(task: str | ModuleType, cfg: Any = None, out: str | os.PathLike | None = None,
              *, quick: bool = False, seed: int = 0, resume: bool = False,
-             on_layers: Callable[[dict[str, Any]], None] | None = None) -> tuple[Path, Result]:
+             on_layers: Callable[[dict[str, Any]], None] | None = None,
+             callbacks: list[Any] | None = None) -> tuple[Path, Result]:
     """Run a task in its own run directory and return ``(directory, result)``.
 
     ``cfg`` defaults to the task's ``Config()`` (or ``QUICK`` with ``quick``). With
     ``resume``, ``out`` is the directory of an earlier run of this task: its config and seed are
     used (a ``cfg`` given too must equal it), and the run continues where it stopped. With
     ``on_layers``, the training is watched (:mod:`deepgrad.train.watch`) and every sample of
-    its per-layer statistics goes to ``on_layers(record)``; it computes the same run."""
+    its per-layer statistics goes to ``on_layers(record)``; it computes the same run.
+    ``callbacks`` (Keras-style, such as ``deepgrad.train.XRay``) are given to every ``fit`` and
+    ``train_epochs`` of the run (:func:`deepgrad.train.callbacks.attached`); their train begin
+    and end bracket the whole run."""
     from ..random import manual_seed
 
     module = get_task(task) if isinstance(task, str) else task
@@ -253,13 +258,16 @@ def run_task(task: str | ModuleType, cfg: Any = None, out: str | os.PathLike | N
     with _tee_output(path / "log.txt"):
         if resume:
             print(f"resuming {name} in {path}")
-        if on_layers is None:
-            result = module.run(cfg, path, resume=resume)
-        else:
-            from ..train.watch import LayerWatch
+        with contextlib.ExitStack() as stack:
+            if on_layers is not None:
+                from ..train.watch import LayerWatch
 
-            with LayerWatch(on_layers):
-                result = module.run(cfg, path, resume=resume)
+                stack.enter_context(LayerWatch(on_layers))
+            if callbacks:
+                from ..train.callbacks import attached
+
+                stack.enter_context(attached(callbacks))
+            result = module.run(cfg, path, resume=resume)
         metrics = check_metrics(result.metrics, name)
         seconds = time.perf_counter() - t0
         info = {**info, "data": {**info.get("data", {}), **result.data},

@@ -30,7 +30,7 @@ import numpy as np
 from .. import optim
 from ..tensor import Tensor, no_grad
 from .batches import as_tuple, is_arrays, length, make_batches, take, to_tensor, unpack
-from .callbacks import Callback, CallbackList, History
+from .callbacks import Callback, CallbackList, History, attached_callbacks
 from .checkpoint import load_training_state, save_training_state
 from .metrics import Metric, get_metric
 from .progbar import Progbar
@@ -235,7 +235,7 @@ def fit(
         initial_epoch = load_training_state(self, resume) + 1
         history.history = {k: list(v) for k, v in self.__dict__["_restored_history"].items()}
         history.epoch = list(range(initial_epoch))
-    cbs = CallbackList([history, *(callbacks or [])], self)
+    cbs = CallbackList([history, *(callbacks or []), *attached_callbacks()], self)
     if verbose == "auto":
         verbose = 1 if getattr(sys.stdout, "isatty", lambda: False)() else 2
     metrics: list[Metric] = self._compiled["metrics"]
