@@ -154,3 +154,21 @@ def test_a_metric_reduced_alone_is_itself():
     m = AUC()
     m.update(np.array([0, 1, 1]), np.array([0.2, 0.7, 0.4]))
     assert dist.reduce_metric(m).result() == m.result()
+
+
+def test_fit_distributed_in_one_process_is_fit():
+    def train(distributed):
+        dg.manual_seed(0)
+        model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Dropout(0.3), nn.Linear(4, 2))
+        model.compile("adam", "cross_entropy", metrics=["accuracy"])
+        rng = np.random.default_rng(0)
+        x, y = rng.normal(size=(30, 3)).astype(np.float32), rng.integers(0, 2, 30)
+        model.fit(
+            x, y, batch_size=8, epochs=2, verbose=0, validation_data=(x, y), distributed=distributed
+        )
+        return model
+
+    a, b = train(False), train(True)
+    for k, v in a.state_dict().items():
+        np.testing.assert_array_equal(b.state_dict()[k], v)
+    assert a.history.history == b.history.history
