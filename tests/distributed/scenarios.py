@@ -11,6 +11,7 @@ middle of epoch 2 (``fault=raise|kill|hang``).
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import sys
@@ -23,6 +24,12 @@ import deepgrad as dg
 from deepgrad import distributed as dist
 from deepgrad import nn
 from deepgrad.train import Callback
+
+# the scenarios 2 ranks must train as one process does; the control that must differ; the ones
+# resumed across rank counts (the generator's state matters, and BatchNorm's buffers)
+SAME = ["mlp64", "mlp32", "sgd64", "dropout64", "dropout32", "syncbn64", "syncbn32", "iterable64"]
+CONTROL = "localbn64"
+RESUMED = ["dropout64", "syncbn64"]
 
 
 def _data(n: int, features: int, seed: int, image: bool = False):
@@ -129,6 +136,16 @@ def run(
     for k, v in model.history.history.items():
         out[f"history/{k}"] = np.asarray(v)
     return out
+
+
+@functools.cache
+def _reference(name: str, epochs: int) -> dict[str, np.ndarray]:
+    return run(name, False, epochs)
+
+
+def reference(name: str, epochs: int = 3) -> dict[str, np.ndarray]:
+    """The single-process, uninterrupted run of ``name`` (computed once per test session)."""
+    return dict(_reference(name, epochs))
 
 
 class _NoisyBatches:

@@ -7,18 +7,9 @@ last one: 3 + 2 rows). Plain BatchNorm (per-rank statistics) is the control: it 
 import numpy as np
 import pytest
 import scenarios
-from mpi_helpers import scenarios as run_scenarios
+from scenarios import CONTROL, SAME
 
 TOL = {"64": 1e-12, "32": 1e-5}
-SAME = ["mlp64", "mlp32", "sgd64", "dropout64", "dropout32", "syncbn64", "syncbn32", "iterable64"]
-
-
-@pytest.fixture(scope="module")
-def two_ranks(tmp_path_factory):
-    out = tmp_path_factory.mktemp("two_ranks")
-    done = run_scenarios(2, out, *SAME, "localbn64")
-    assert done.returncode == 0, done.stderr[-3000:]
-    return out
 
 
 def _worst(a: dict, b: dict) -> tuple[float, str]:
@@ -31,16 +22,15 @@ def _worst(a: dict, b: dict) -> tuple[float, str]:
 
 @pytest.mark.parametrize("name", SAME)
 def test_two_ranks_train_the_single_process_model(two_ranks, name):
-    one = scenarios.run(name, distributed=False)
     two = dict(np.load(two_ranks / f"{name}.npz"))
-    worst, key = _worst(one, two)
+    worst, key = _worst(scenarios.reference(name), two)
     assert worst <= TOL[name[-2:]], f"{name}: {key} differs by {worst:.3g}"
     assert len(two["history/loss"]) == 3 and np.isfinite(two["history/val_accuracy"]).all()
 
 
 def test_per_rank_batchnorm_is_not_the_single_process_computation(two_ranks):
-    one = scenarios.run("localbn64", distributed=False)
-    two = dict(np.load(two_ranks / "localbn64.npz"))
+    one = scenarios.reference(CONTROL)
+    two = dict(np.load(two_ranks / f"{CONTROL}.npz"))
     worst, _ = _worst(
         {k: v for k, v in one.items() if k.startswith("model/")},
         {k: v for k, v in two.items() if k.startswith("model/")},

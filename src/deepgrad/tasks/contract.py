@@ -21,7 +21,8 @@ A task is a module in ``deepgrad.tasks`` with::
 directory made for it, or the directory of an interrupted run when ``resume`` is true); the
 runner (:mod:`deepgrad.tasks.rundir`) writes ``config.json``, ``metrics.json`` and ``log.txt``
 around it. Optional: ``predict(predictor, inputs: list[str]) -> list[str]`` for ``deepgrad
-predict TASK INPUT...``.
+predict TASK INPUT...``; ``DISTRIBUTED = True`` when the training goes through ``fit``, so that
+``mpirun -n P deepgrad TASK --distributed`` trains data-parallel (:mod:`deepgrad.tasks.ranks`).
 
 A config field's type is one of ``int``, ``float``, ``str``, ``bool``, a ``Literal`` of strings,
 or one of these ``| None``; :func:`param` gives it its default and one line of meaning (the
