@@ -15,13 +15,13 @@ Measured (every rank one thread, ``OMP_NUM_THREADS=1``; the 2 ranks share the ma
   batch norm blocks, dense 128): ``fit`` steps per second at 1 rank and at 2 ranks
   (``distributed=True``, SyncBatchNorm) on the same global batch, and a step taken apart: the
   forward and backward on a rank's rows, the gradient allreduce, the optimizer step.
-* The compute time of one step at 1 rank for per-rank batches 16 .. 512, fitted as
-  T_c(b) = c0 + c1 b (the cost model's compute term).
+* The compute time T_c(b) of one step (forward and backward) at 1 rank for per-rank batches
+  b = 16 .. 512, and the per-example compute k = T_c(512) / 512 (the cost model's compute).
 
 Derived (printed with the formulas; docs/distributed.md explains them): the ring allreduce time
 of each model's gradients on 10 and 100 Gbit/s at 8, 64 and 512 ranks, the speedup with and
-without communication overlapping the backward pass, and the per-rank batch below which the
-communication no longer hides behind the compute.
+without communication overlapping the backward pass, and the per-rank batch b* below which
+the communication no longer hides behind the compute (see ``derive``).
 """
 
 from __future__ import annotations
@@ -124,8 +124,9 @@ def _fit_steps(kind: str, batch: int, steps: int, distributed: bool) -> float:
 
 
 def _parts(kind: str, batch: int, steps: int, distributed: bool) -> dict[str, float]:
-    """One step taken apart (medians): forward + backward on this rank's rows, the gradient
-    allreduce, the optimizer step."""
+    """One step taken apart (medians): forward + backward on this rank's rows, the wait for
+    the slowest rank (a barrier: load imbalance, not transfer), the gradient allreduce, the
+    optimizer step."""
     from deepgrad import distributed as dist
     from deepgrad import functional as F
     from deepgrad.random import batch_rows
@@ -139,7 +140,7 @@ def _parts(kind: str, batch: int, steps: int, distributed: bool) -> dict[str, fl
     x, y = _data(kind, batch)
     offset, rows = dist.shard_range(batch, world.rank, world.size)
     xl, yl = Tensor(x[offset : offset + rows]), Tensor(y[offset : offset + rows])
-    times: dict[str, list[float]] = {"compute": [], "allreduce": [], "step": []}
+    times: dict[str, list[float]] = {"compute": [], "wait": [], "allreduce": [], "step": []}
     for i in range(steps + 2):
         world.barrier()
         t0 = time.perf_counter()
@@ -148,12 +149,14 @@ def _parts(kind: str, batch: int, steps: int, distributed: bool) -> dict[str, fl
             loss = F.cross_entropy(model(xl), yl)
         loss.backward()
         t1 = time.perf_counter()
-        buckets.allreduce()
+        world.barrier()
         t2 = time.perf_counter()
-        opt.step()
+        buckets.allreduce()
         t3 = time.perf_counter()
+        opt.step()
+        t4 = time.perf_counter()
         if i >= 2:
-            for k, v in zip(times, (t1 - t0, t2 - t1, t3 - t2), strict=True):
+            for k, v in zip(times, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
                 times[k].append(v)
     out = {k: statistics.median(v) for k, v in times.items()}
     out["gradient_bytes"] = sum(p.data.nbytes for p in model.parameters())
@@ -195,23 +198,44 @@ def _lstsq(xs: list[float], ys: list[float]) -> tuple[float, float]:
 
 
 def derive(one: dict, two: dict) -> dict:
-    """The cost model's inputs from the measurements, and its estimates."""
+    """The cost model's inputs from the measurements, and its estimates.
+
+    Per model: G (gradient bytes), T_c(b) the measured compute of a per-rank batch b, and the
+    per-example compute k = T_c(512) / 512. Per network (beta) and p:
+    t_comm = 2 (p - 1) / p * G / beta (the ring's bandwidth term), and with latency
+    t_comm + 2 (p - 1) alpha, alpha the per-message latency measured here (a lower bound for any
+    network); speedup serial = p T_c / (T_c + t_comm) (deepgrad: the allreduce after the
+    backward pass), overlapped = p T_c / max(T_c, t_comm) (DDP, Horovod: buckets sent while
+    the backward pass goes on); b* = t_comm / k, the per-rank batch below which the
+    communication takes longer than the compute, so no overlap can hide it."""
     big = [r for r in two["allreduce"] if r["bytes"] >= 2**16]
     a2, inv_beta = _lstsq([r["bytes"] for r in big], [r["best_seconds"] for r in big])
-    out: dict = {"local_latency_s": a2, "local_bandwidth_Bps": 1 / inv_beta, "models": {}}
+    small = min(two["allreduce"], key=lambda r: r["bytes"])
+    alpha = small["best_seconds"] / (2 * (two["ranks"] - 1))  # 2(p-1) message steps
+    out: dict = {
+        "fit_latency_s": a2,
+        "local_bandwidth_Bps": 1 / inv_beta,
+        "alpha_s": alpha,
+        "alpha_from_bytes": small["bytes"],
+        "models": {},
+    }
     for kind in ("mlp", "cnn"):
         g = one["models"][kind]["parts"]["gradient_bytes"]
         by_b = one["models"][kind]["compute_by_batch"]
-        bs = sorted(int(b) for b in by_b)
-        c0, c1 = _lstsq([float(b) for b in bs], [by_b[b] for b in bs])
-        est: dict = {"gradient_bytes": g, "c0": c0, "c1": c1, "rows": []}
+        k = by_b[max(by_b)] / max(by_b)
+        est: dict = {"gradient_bytes": g, "per_example_s": k, "rows": []}
         for net, beta in NETWORKS.items():
             for p in RANKS:
                 t_comm = 2 * (p - 1) / p * g / beta
-                b_star = max(0.0, (t_comm - c0) / c1)
-                row = {"network": net, "ranks": p, "t_comm": t_comm, "b_star": b_star}
+                row = {
+                    "network": net,
+                    "ranks": p,
+                    "t_comm": t_comm,
+                    "t_comm_latency": t_comm + 2 * (p - 1) * alpha,
+                    "b_star": t_comm / k,
+                }
                 for b in (32, 128):
-                    tc = c0 + c1 * b
+                    tc = by_b[b]
                     row[f"speedup_serial_{b}"] = p * tc / (tc + t_comm)
                     row[f"speedup_overlap_{b}"] = p * tc / max(tc, t_comm)
                 est["rows"].append(row)
@@ -242,25 +266,27 @@ def report(one: dict, two: dict, derived: dict, machine: dict) -> str:
     lines += [
         "",
         f"fit of the best times, t = a + bytes / beta over >= 64 KB: a = "
-        f"{derived['local_latency_s'] * 1e6:.1f} us, beta = "
-        f"{derived['local_bandwidth_Bps'] / 1e9:.2f} GB/s",
+        f"{derived['fit_latency_s'] * 1e6:.1f} us, beta = "
+        f"{derived['local_bandwidth_Bps'] / 1e9:.2f} GB/s; per-message latency alpha = "
+        f"best t({derived['alpha_from_bytes']:,} B) / 2(p-1) = {derived['alpha_s'] * 1e6:.2f} us",
         "",
         "training steps, global batch 128 (Adam; the CNN with SyncBatchNorm at 2 ranks)",
-        "| model | gradient | fit step 1 rank | fit step 2 ranks | speedup | 2 ranks: "
-        "compute / allreduce / step |",
-        "|---|---:|---:|---:|---:|---|",
+        "| model | gradient | fit step 1 rank | fit step 2 ranks | speedup | 1 rank: "
+        "compute / step | 2 ranks: compute / wait / allreduce / step |",
+        "|---|---:|---:|---:|---:|---|---|",
     ]
     for kind in ("mlp", "cnn"):
         o, t = one["models"][kind], two["models"][kind]
-        parts = t["parts"]
+        p1, p2 = o["parts"], t["parts"]
         lines.append(
-            f"| {kind} | {o['parts']['gradient_bytes'] / 1e6:.2f} MB | {_ms(o['fit_step'])} | "
+            f"| {kind} | {p1['gradient_bytes'] / 1e6:.2f} MB | {_ms(o['fit_step'])} | "
             f"{_ms(t['fit_step'])} | {o['fit_step'] / t['fit_step']:.2f}x | "
-            f"{_ms(parts['compute'])} / {_ms(parts['allreduce'])} / {_ms(parts['step'])} |"
+            f"{_ms(p1['compute'])} / {_ms(p1['step'])} | {_ms(p2['compute'])} / "
+            f"{_ms(p2['wait'])} / {_ms(p2['allreduce'])} / {_ms(p2['step'])} |"
         )
     lines += ["", "compute per step at 1 rank (forward + backward), by per-rank batch b"]
     lines += [
-        "| model | " + " | ".join(f"b={b}" for b in BATCHES) + " | fit c0 + c1 b |",
+        "| model | " + " | ".join(f"b={b}" for b in BATCHES) + " | k = T_c(512) / 512 |",
         "|---|" + "---:|" * (len(BATCHES) + 1),
     ]
     for kind in ("mlp", "cnn"):
@@ -269,24 +295,24 @@ def report(one: dict, two: dict, derived: dict, machine: dict) -> str:
         lines.append(
             f"| {kind} | "
             + " | ".join(_ms(by_b[b]) for b in BATCHES)
-            + f" | {d['c0'] * 1e3:.3g} ms + {d['c1'] * 1e6:.3g} us b |"
+            + f" | {d['per_example_s'] * 1e6:.3g} us |"
         )
     lines += [
         "",
-        "estimates: t_comm = 2(p-1)/p G / beta (ring, bandwidth term); speedup "
-        "serial = p T_c / (T_c + t_comm), overlapped = p T_c / max(T_c, t_comm); "
-        "b* = (t_comm - c0) / c1",
-        "| model | network | p | t_comm | b* | speedup b=32 serial / overlap | "
+        "estimates: t_comm = 2(p-1)/p G / beta (ring, bandwidth term), + 2(p-1) alpha (with "
+        "this machine's latency); speedup serial = p T_c / (T_c + t_comm), overlapped = "
+        "p T_c / max(T_c, t_comm), T_c measured; b* = t_comm / k",
+        "| model | network | p | t_comm | + latency | b* | speedup b=32 serial / overlap | "
         "speedup b=128 serial / overlap |",
-        "|---|---|---:|---:|---:|---|---|",
+        "|---|---|---:|---:|---:|---:|---|---|",
     ]
     for kind in ("mlp", "cnn"):
         for r in derived["models"][kind]["rows"]:
             lines.append(
                 f"| {kind} | {r['network']} | {r['ranks']} | {_ms(r['t_comm'])} | "
-                f"{r['b_star']:.0f} | {r['speedup_serial_32']:.1f} / "
-                f"{r['speedup_overlap_32']:.1f} | {r['speedup_serial_128']:.1f} / "
-                f"{r['speedup_overlap_128']:.1f} |"
+                f"{_ms(r['t_comm_latency'])} | {r['b_star']:.1f} | "
+                f"{r['speedup_serial_32']:.1f} / {r['speedup_overlap_32']:.1f} | "
+                f"{r['speedup_serial_128']:.1f} / {r['speedup_overlap_128']:.1f} |"
             )
     return "\n".join(lines)
 

@@ -47,8 +47,10 @@ def test_two_ranks_run_the_task_of_one_process_and_rank_zero_writes_it(
     assert list(scratch.iterdir()) == []  # rank 1's scratch copy is gone
     a, b = load_checkpoint(one / "weights.npz"), load_checkpoint(two / "weights.npz")
     assert a["epoch"] == b["epoch"]
+    # float32 and 18 Adam steps: the partial sums' rounding grows through Adam's normalized
+    # steps (5.5e-6 measured; docs/distributed.md); another slice of data would be ~1e-2 off
     for k, v in a["model"].items():
-        np.testing.assert_allclose(b["model"][k], v, rtol=0, atol=1e-5, err_msg=k)
+        np.testing.assert_allclose(b["model"][k], v, rtol=0, atol=1e-4, err_msg=k)
     m1, m2 = (json.loads((d / "metrics.json").read_text()) for d in (one, two))
     assert m1.keys() == m2.keys()
     assert abs(m1["test_accuracy"] - m2["test_accuracy"]) <= 1 / 200  # at most one image
