@@ -25,7 +25,8 @@ callbacks=[...])`` attaches them (:func:`deepgrad.train.callbacks.attached`) to 
 and ``train_epochs`` inside ``run``, and observers built on the optimizers' step hooks (the
 X-ray, :class:`deepgrad.train.XRay`; :mod:`deepgrad.train.watch`) see a task's own loop too.
 Optional: ``predict(predictor, inputs: list[str]) -> list[str]`` for ``deepgrad predict TASK
-INPUT...``.
+INPUT...``; ``DISTRIBUTED = True`` when the training goes through ``fit``, so that
+``mpirun -n P deepgrad TASK --distributed`` trains data-parallel (:mod:`deepgrad.tasks.ranks`).
 
 A config field's type is one of ``int``, ``float``, ``str``, ``bool``, a ``Literal`` of strings,
 or one of these ``| None``; :func:`param` gives it its default and one line of meaning (the
