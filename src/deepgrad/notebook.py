@@ -22,6 +22,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,6 +111,27 @@ def _inline_plots() -> str:
     return "figures through matplotlib's default backend (not running under IPython)"
 
 
+@contextmanager
+def _keep_backend() -> Iterator[None]:
+    """Tasks switch matplotlib to Agg to write their PNGs; afterwards the notebook's figures
+    must be inline again."""
+    before = sys.modules["matplotlib"].get_backend() if "matplotlib" in sys.modules else None
+    try:
+        yield
+    finally:
+        if "matplotlib" in sys.modules:
+            import matplotlib
+
+            if before is not None and matplotlib.get_backend() != before:
+                ipython = _ipython()
+                if ipython is not None and "inline" in before:
+                    ipython.run_line_magic("matplotlib", "inline")
+                else:
+                    import matplotlib.pyplot as plt
+
+                    plt.switch_backend(before)
+
+
 def _ipython() -> Any:
     if "IPython" not in sys.modules:
         return None
@@ -194,7 +217,8 @@ class TaskRun:
     def load(self) -> Any:
         """The trained thing (the task's ``load``), loaded once."""
         if self._predictor is None:
-            self._predictor = get_task(self.task).load(self.path)
+            with _keep_backend():
+                self._predictor = get_task(self.task).load(self.path)
         return self._predictor
 
 
@@ -252,7 +276,8 @@ def run(
     path = None if fresh else find_run(task, cfg, seed)
     reused = path is not None
     if path is None:
-        path, _ = run_task(module, cfg, quick=quick_mode(), seed=seed)
+        with _keep_backend():
+            path, _ = run_task(module, cfg, quick=quick_mode(), seed=seed)
     else:
         print(f"{module.NAME}: reusing {path} (same config and seed; fresh=True trains again)")
     r = read_run(path, module.NAME)
