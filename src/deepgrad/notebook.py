@@ -146,7 +146,8 @@ def start(notebook: str) -> bool:
     quick = quick_mode()
     timing = TIMES.get(notebook)
     mode = (
-        f"quick mode ({QUICK_ENV}=1): every task with its QUICK config"
+        f"quick mode ({QUICK_ENV}=1): every task with its QUICK config, seconds long; its "
+        "figures show the pipeline working, far from what the full runs reach (see README.md)"
         if quick
         else f"full mode: every task with the course's config ({QUICK_ENV}=1 for quick mode)"
     )
