@@ -170,7 +170,7 @@ plt.show()
 
 # %%
 stimuli = [
-    vis.maximal_stimulus(model, c, (1, 28, 28), steps=60 if QUICK else 200) for c in range(10)
+    vis.maximal_stimulus(model, c, (1, 28, 28), steps=25 if QUICK else 200) for c in range(10)
 ]
 fig, axes = plt.subplots(1, 10, figsize=(13, 1.8))
 for c, (ax, s) in enumerate(zip(axes, stimuli, strict=True)):

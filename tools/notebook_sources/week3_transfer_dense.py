@@ -26,12 +26,12 @@ QUICK = nb.start("week3_transfer_dense")
 # Task `transfer` moves the course's MNIST CNN (pretrained on MNIST here) to Fashion-MNIST with
 # 10, 100 and 1,000 labelled images per class (`source="imagenet"` uses EfficientNet-Lite0's
 # ImageNet features instead). Quick mode goes below the task's QUICK config to keep the notebook
-# short: one label count (10 per class), 500 test images, 1,000 MNIST digits of pretraining and
+# short: one label count (10 per class), 300 test images, 600 MNIST digits of pretraining and
 # 20 steps per recipe; its figures show that the pipeline runs, not what transfer achieves (the
 # README has the full run's: fine-tuning 0.715 vs scratch 0.721 at 10 labels a class).
 
 # %%
-quick_sizes = {"labels_per_class": "10", "test_limit": 500, "pretrain_limit": 1000, "min_steps": 20}
+quick_sizes = {"labels_per_class": "10", "test_limit": 300, "pretrain_limit": 600, "min_steps": 20}
 transfer = nb.run("transfer", quick_sizes=quick_sizes)
 print(transfer.file("table").read_text())
 transfer.show("plot")
@@ -75,10 +75,11 @@ plt.show()
 # Task `segmentation` trains both decoders (identical otherwise) with pixel-wise cross-entropy on
 # scenes composed of real MNIST digits with exact masks (test scenes hold compositions never seen
 # in training) and compares them, by the intersection over union of every class, with a
-# classical reference: threshold, connected components, a small CNN on each component.
+# classical reference: threshold, connected components, a small CNN on each component. Quick mode
+# composes 150 training, 20 validation and 30 test scenes (the task's QUICK config: 300, 40, 60).
 
 # %%
-seg = nb.run("segmentation")
+seg = nb.run("segmentation", quick_sizes={"n_train": 150, "n_val": 20, "n_test": 30})
 seg.show("picture")
 
 # %% [markdown]
@@ -88,9 +89,11 @@ seg.show("picture")
 # then two heads, $K$ class scores and four numbers for the box (centre, width and height as
 # fractions of the image), trained on the sum of cross-entropy and a box loss (smooth L1 here).
 # A box counts as found when its intersection over union with the true box is at least 0.5.
+# Quick mode: 300 training, 50 validation, 100 test scenes (the task's QUICK config: 600, 100,
+# 200).
 
 # %%
-loc = nb.run("localization")
+loc = nb.run("localization", quick_sizes={"n_train": 300, "n_val": 50, "n_test": 100})
 loc.show("picture")
 print(
     f"class right and IoU >= 0.5 on {loc.metrics.get('test_scenes', 'the')} test scenes: "

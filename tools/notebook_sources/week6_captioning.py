@@ -35,10 +35,10 @@ QUICK = nb.start("week6_captioning")
 # a large two"), written in COCO's format (a real COCO folder runs through the same code with
 # `data="coco"`). The test scenes hold pairs of digits in relations never seen in training: a
 # caption is only right there if the model composes what it learned. Quick mode trains the scene
-# encoder on 500 canvases (the task's QUICK config: 1,000).
+# encoder on 300 canvases (the task's QUICK config: 1,000).
 
 # %%
-cap = nb.run("captioning", quick_sizes={"encoder_images": 500})
+cap = nb.run("captioning", quick_sizes={"encoder_images": 300})
 for what in ("bleu4", "cider", "content_accuracy"):
     beam = "" if what == "content_accuracy" else "_beam"
     print(
