@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import os
+import resource
 import sys
 import tempfile
 import time
@@ -22,8 +24,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _children_cpu() -> float:
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
 def execute(path: Path, workdir: Path, timeout: int = 3600):
-    """The executed notebook (an nbformat node) and the seconds it took."""
+    """The executed notebook (an nbformat node), the seconds it took and the CPU seconds its
+    kernel used (user + system: on a machine shared with other jobs, closer than the wall time
+    to what it takes alone)."""
     import nbclient
     import nbformat
 
@@ -31,9 +40,9 @@ def execute(path: Path, workdir: Path, timeout: int = 3600):
     client = nbclient.NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
     )
-    t0 = time.perf_counter()
-    client.execute()
-    return nb, time.perf_counter() - t0
+    t0, cpu0 = time.perf_counter(), _children_cpu()
+    client.execute()  # the kernel has exited (and been waited for) when this returns
+    return nb, time.perf_counter() - t0, _children_cpu() - cpu0
 
 
 def export_figures(nb, name: str, folder: Path) -> list[Path]:
@@ -66,15 +75,16 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     workdir = args.out or Path(tempfile.mkdtemp(prefix="deepgrad-notebooks-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    total = 0.0
+    total = total_cpu = 0.0
     for path in paths:
-        nb, seconds = execute(path, workdir, args.timeout)
-        total += seconds
-        print(f"{path.stem}: {seconds:.1f} s", flush=True)
+        nb, seconds, cpu = execute(path, workdir, args.timeout)
+        total, total_cpu = total + seconds, total_cpu + cpu
+        print(f"{path.stem}: {seconds:.1f} s (kernel CPU {cpu:.1f} s)", flush=True)
         if args.out:
             nbformat.write(nb, args.out / path.name)
             export_figures(nb, path.stem, args.out)
-    print(f"all: {total:.1f} s")
+    load = os.getloadavg()[0]
+    print(f"all: {total:.1f} s (kernel CPU {total_cpu:.1f} s; load average now {load:.1f})")
     return 0
 
 

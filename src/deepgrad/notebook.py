@@ -22,6 +22,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,11 +60,41 @@ class Timing:
     full_source: str
 
 
-# Measured on the project's 2-core machine (the quick column: nbclient running the notebook top
-# to bottom in a fresh run root, as tests/notebooks does). Where a notebook was not run fully,
-# the full column is the sum of its tasks' full-run times recorded in the README.
-_EPYC = "measured top to bottom, AMD EPYC, 2 cores, 2026-12-04"
-TIMES: dict[str, Timing] = {}
+# Measured top to bottom with tools/run_notebooks.py on the project's 2-core AMD EPYC
+# (2026-12-04), a machine shared with other jobs (load average 6-8): quick mode as the kernel's
+# CPU time, which is what the notebook needs on an idle 2-core laptop (the wall time there is
+# given too); full mode as wall time where the notebook was run fully, otherwise the sum of its
+# tasks' full-run times recorded in the README.
+_Q = "kernel CPU time measured on a shared 2-core AMD EPYC, wall {} s there"
+_F = "measured top to bottom on a shared 2-core AMD EPYC"
+_R = "not run as a notebook: the sum of its tasks' full runs in the README, {}"
+TIMES: dict[str, Timing] = {
+    "week1_optimization": Timing(6.6, 26.1, _Q.format(17), _F),
+    "week2_neural_networks": Timing(5.0, 33.2, _Q.format(13), _F + "; the MLP 98.46%"),
+    "week3_cnn": Timing(9.4, 357.8, _Q.format(20), _F + "; the CNN 99.40%"),
+    "week3_transfer_dense": Timing(
+        11.9,
+        2 * 3600 + 25 * 60 + 496,
+        _Q.format(24),
+        _R.format(
+            "transfer about 2 h, localization 496 s, and segmentation's 20-30 min "
+            "from its docstring"
+        ),
+    ),
+    "week4_unsupervised": Timing(
+        14.3,
+        1409 + 6016 + 154,
+        _Q.format(29),
+        _R.format("autoencoder 1,409 s, gan 6,016 s, word2vec 154 s"),
+    ),
+    "week5_sequences": Timing(
+        6.0,
+        231 + 84 + 3413 + 1260,
+        _Q.format(11),
+        _R.format("char-rnn 231 s, name-gender 84 s, pos-tagger 3,413 s, seq2seq 1,260 s"),
+    ),
+    "week6_captioning": Timing(8.0, 1733, _Q.format(17), _R.format("captioning 1,733 s")),
+}
 
 
 def quick_mode() -> bool:
@@ -109,6 +141,27 @@ def _inline_plots() -> str:
     return "figures through matplotlib's default backend (not running under IPython)"
 
 
+@contextmanager
+def _keep_backend() -> Iterator[None]:
+    """Tasks switch matplotlib to Agg to write their PNGs; afterwards the notebook's figures
+    must be inline again."""
+    before = sys.modules["matplotlib"].get_backend() if "matplotlib" in sys.modules else None
+    try:
+        yield
+    finally:
+        if "matplotlib" in sys.modules:
+            import matplotlib
+
+            if before is not None and matplotlib.get_backend() != before:
+                ipython = _ipython()
+                if ipython is not None and "inline" in before:
+                    ipython.run_line_magic("matplotlib", "inline")
+                else:
+                    import matplotlib.pyplot as plt
+
+                    plt.switch_backend(before)
+
+
 def _ipython() -> Any:
     if "IPython" not in sys.modules:
         return None
@@ -123,7 +176,8 @@ def start(notebook: str) -> bool:
     quick = quick_mode()
     timing = TIMES.get(notebook)
     mode = (
-        f"quick mode ({QUICK_ENV}=1): every task with its QUICK config"
+        f"quick mode ({QUICK_ENV}=1): every task with its QUICK config, seconds long; its "
+        "figures show the pipeline working, far from what the full runs reach (see README.md)"
         if quick
         else f"full mode: every task with the course's config ({QUICK_ENV}=1 for quick mode)"
     )
@@ -194,7 +248,8 @@ class TaskRun:
     def load(self) -> Any:
         """The trained thing (the task's ``load``), loaded once."""
         if self._predictor is None:
-            self._predictor = get_task(self.task).load(self.path)
+            with _keep_backend():
+                self._predictor = get_task(self.task).load(self.path)
         return self._predictor
 
 
@@ -252,7 +307,8 @@ def run(
     path = None if fresh else find_run(task, cfg, seed)
     reused = path is not None
     if path is None:
-        path, _ = run_task(module, cfg, quick=quick_mode(), seed=seed)
+        with _keep_backend():
+            path, _ = run_task(module, cfg, quick=quick_mode(), seed=seed)
     else:
         print(f"{module.NAME}: reusing {path} (same config and seed; fresh=True trains again)")
     r = read_run(path, module.NAME)

@@ -25,6 +25,11 @@ def _generator():
     return module
 
 
+def test_every_week_has_a_notebook():
+    weeks = {p.name.split("_")[0] for p in NOTEBOOKS}
+    assert weeks == {f"week{i}" for i in range(1, 7)}, sorted(p.name for p in NOTEBOOKS)
+
+
 def test_committed_notebooks_are_their_sources_without_outputs():
     pytest.importorskip("nbformat", reason="needs nbformat (the test extra)")
     gen = _generator()
