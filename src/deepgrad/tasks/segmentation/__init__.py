@@ -1,6 +1,6 @@
 """Week 3: semantic segmentation, max unpooling versus transposed convolutions.
 
-    deepgrad segmentation                   # MNIST scenes, both decoders, ~20-30 min on 2 cores
+    deepgrad segmentation                   # MNIST scenes, both decoders, ~45 min on 2 cores
     deepgrad segmentation --source fashion  # Fashion-MNIST scenes
     deepgrad segmentation --coco-root DIR   # a user's COCO folder (instances JSON + images)
     deepgrad segmentation --quick           # seconds, on 300 scenes
