@@ -53,6 +53,16 @@ def test_under_a_launcher_without_mpi4py_the_error_says_how_to_install(monkeypat
         world_mod.init()
 
 
+def test_a_launcher_s_single_process_needs_no_mpi4py(monkeypatch):
+    from deepgrad.distributed import world as world_mod
+
+    monkeypatch.setattr(world_mod, "_world", None)
+    monkeypatch.setenv("PMI_SIZE", "1")
+    monkeypatch.setenv("PMI_RANK", "0")
+    monkeypatch.setitem(__import__("sys").modules, "mpi4py", None)  # importing it would fail
+    assert world_mod.init().size == 1
+
+
 def test_a_bad_timeout_is_refused(monkeypatch):
     from deepgrad.distributed import world as world_mod
 

@@ -60,6 +60,15 @@ def under_mpirun() -> str | None:
     return next((k for k in _LAUNCHER_ENV if k in os.environ), None)
 
 
+def _launched_size() -> int | None:
+    """The number of processes the launcher says it started, when it says so."""
+    for k in ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE"):
+        text = os.environ.get(k, "")
+        if text.isdigit():
+            return int(text)
+    return None
+
+
 class _Watchdog:
     """A daemon thread that aborts every rank when a guarded collective outlasts ``timeout``."""
 
@@ -250,8 +259,9 @@ def init(timeout: float | None = None) -> World:
     """Join the world: rank and size from MPI under ``mpirun``, else rank 0 of 1 (no MPI used).
 
     Idempotent: later calls return the same World (a ``timeout`` given then updates it).
-    Under ``mpirun`` without mpi4py it raises DistributedError with the install command (P
-    copies each believing itself alone would all write the same files)."""
+    Started by a launcher as several processes but without mpi4py, it raises DistributedError
+    with the install command (P copies each believing itself alone would all write the same
+    files); a launcher's single process needs no MPI."""
     global _world
     if _world is not None:
         if timeout is not None:
@@ -259,7 +269,7 @@ def init(timeout: float | None = None) -> World:
         return _world
     seconds = _timeout(timeout)
     launcher = under_mpirun()
-    if launcher is None:
+    if launcher is None or _launched_size() == 1:  # one process: no MPI needed
         _world = World(0, 1, None, seconds)
         return _world
     try:
