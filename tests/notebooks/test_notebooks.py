@@ -65,6 +65,10 @@ def test_notebook_runs_in_quick_mode(path, tmp_path, monkeypatch):
     nbclient = pytest.importorskip("nbclient", reason="needs nbclient (the test extra)")
     monkeypatch.setenv("DEEPGRAD_QUICK", "1")
     monkeypatch.setenv("DEEPGRAD_OUT", str(tmp_path / "out"))
+    # the quick runs' matrices are small: a second BLAS thread gains nothing and, when the
+    # suite shares the cores with other jobs, its spinning tripled the notebooks' time here
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
         nb,
