@@ -47,6 +47,7 @@ def train(opt: str, dtype: str, distributed: bool, epochs: int) -> dict:
 
 
 def main() -> int:
+    os.environ["OMP_NUM_THREADS"] = "1"  # before NumPy's BLAS starts: both sides alike
     if len(sys.argv) == 3 and sys.argv[1] == "--worker":
         from deepgrad import distributed as dist
 
