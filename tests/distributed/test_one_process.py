@@ -63,6 +63,15 @@ def test_a_launcher_s_single_process_needs_no_mpi4py(monkeypatch):
     assert world_mod.init().size == 1
 
 
+def test_the_timeout_comes_from_the_argument_the_environment_or_the_default(monkeypatch):
+    from deepgrad.distributed import world as world_mod
+
+    monkeypatch.delenv(dist.TIMEOUT_ENV, raising=False)
+    assert world_mod._timeout(None) == dist.DEFAULT_TIMEOUT == 300
+    monkeypatch.setenv(dist.TIMEOUT_ENV, "2.5")
+    assert world_mod._timeout(None) == 2.5 and world_mod._timeout(7) == 7
+
+
 def test_a_bad_timeout_is_refused(monkeypatch):
     from deepgrad.distributed import world as world_mod
 
