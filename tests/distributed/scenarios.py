@@ -6,7 +6,8 @@ Each scenario seeds deepgrad's generator, builds its model and data the same way
 ``fit``; under mpirun with ``distributed=True``. Rank 0 writes ``OUT/<name>.npz``: the final
 parameters and buffers (``model/...``) and the history (``history/...``), which the tests compare
 with what the single process gets. The fault scenarios make rank 1 raise, die or hang in the
-middle of epoch 2 (``fault=raise|kill|hang``).
+middle of epoch 2 (``fault=raise|kill|hang``); ``timeout=S`` sets the collectives' timeout once
+every rank has started.
 """
 
 from __future__ import annotations
@@ -179,6 +180,10 @@ def main(argv: list[str]) -> None:
     for spec in argv[1:]:
         name, kw = _parse(spec)
         tag = kw.pop("tag", name)
+        if "timeout" in kw:  # the watchdog's, once every rank has started (a loaded machine
+            world = dist.init()  # may start one rank seconds after the other)
+            world.barrier("the start of the scenario")
+            dist.init(timeout=float(kw.pop("timeout")))
         result = run(name, True, **kw)
         if dist.rank() == 0:
             np.savez(out / f"{tag}.npz", **result)

@@ -1,8 +1,9 @@
 """Faults never hang a data-parallel run: when rank 1 raises, is killed, or hangs in the middle
 of epoch 2, rank 0 stops with a clear message (the raising rank's error, mpirun's report of the
-killed rank, or the watchdog naming the collective it waited in), mpirun exits with an error,
-and the checkpoint written after epoch 1 is intact: it loads, and holds the weights one process
-has after one epoch. The subprocess timeout is the bound: a hang fails the test."""
+killed rank, or the watchdog naming the collective it waited in, after a timeout of 3 s),
+mpirun exits with an error, and the checkpoint written after epoch 1 is intact: it loads, and
+holds the weights one process has after one epoch. The subprocess timeout is the bound: a hang
+fails the test."""
 
 import numpy as np
 import pytest
@@ -28,13 +29,7 @@ def test_a_failing_rank_stops_every_rank_and_the_checkpoint_survives(
     tmp_path, fault, after_one_epoch
 ):
     ck = tmp_path / "state.npz"
-    done = run_scenarios(
-        2,
-        tmp_path,
-        f"mlp64:fault={fault},resume={ck}",
-        env={"DEEPGRAD_DIST_TIMEOUT": "3"},
-        timeout=90,
-    )
+    done = run_scenarios(2, tmp_path, f"mlp64:fault={fault},resume={ck},timeout=3", timeout=90)
     said = done.stdout + done.stderr
     assert done.returncode != 0
     assert " ".join(EXPECTED[fault].split()) in " ".join(said.split()), said[-3000:]

@@ -63,6 +63,15 @@ def test_a_launcher_s_single_process_needs_no_mpi4py(monkeypatch):
     assert world_mod.init().size == 1
 
 
+def test_the_timeout_comes_from_the_argument_the_environment_or_the_default(monkeypatch):
+    from deepgrad.distributed import world as world_mod
+
+    monkeypatch.delenv(dist.TIMEOUT_ENV, raising=False)
+    assert world_mod._timeout(None) == dist.DEFAULT_TIMEOUT == 300
+    monkeypatch.setenv(dist.TIMEOUT_ENV, "2.5")
+    assert world_mod._timeout(None) == 2.5 and world_mod._timeout(7) == 7
+
+
 def test_a_bad_timeout_is_refused(monkeypatch):
     from deepgrad.distributed import world as world_mod
 
@@ -156,6 +165,43 @@ def test_sync_batchnorm_alone_is_batchnorm_and_conversion_keeps_the_arrays():
     for k, v in ref.state_dict().items():
         np.testing.assert_array_equal(model.state_dict()[k], v)
     assert isinstance(dist.convert_sync_batchnorm(nn.BatchNorm1d(3)), dist.SyncBatchNorm)
+
+
+@pytest.mark.parametrize(
+    "dtype,tol,mean",
+    [
+        (np.float64, 1e-13, 0.0),
+        (np.float64, 1e-13, 3.0),
+        (np.float64, 1e-13, 300.0),
+        (np.float32, 1e-5, 0.0),
+        (np.float32, 1e-5, 3.0),  # at 300, float32 holds 3e-5 of 0.5
+    ],
+)
+def test_sync_batch_norm_is_batch_norm_far_from_its_shift(dtype, tol, mean):
+    """The sums are shifted by the running mean (0 here): a batch far from it takes the second,
+    centered pass, and the op stays batch_norm to rounding (forward, dx, dgamma, dbeta, the
+    running statistics)."""
+    from deepgrad.distributed.sync_batchnorm import sync_batch_norm
+    from deepgrad.functional.norm import batch_norm
+
+    rng = np.random.default_rng(0)
+    x0 = (rng.normal(size=(6, 3, 5, 5)) * 0.5 + mean).astype(dtype)
+    delta = rng.normal(size=x0.shape).astype(dtype)
+    got = []
+    for op in ("batch_norm", "sync"):
+        x = dg.Tensor(x0.copy(), requires_grad=True)
+        g = dg.Tensor(np.array([1.0, 2.0, 0.5], dtype), requires_grad=True)
+        b = dg.Tensor(np.zeros(3, dtype), requires_grad=True)
+        rm, rv = np.zeros(3, dtype), np.ones(3, dtype)
+        if op == "sync":
+            out = sync_batch_norm(x, rm, rv, g, b, 0.1, 1e-5, dist.World(0, 1))
+        else:
+            out = batch_norm(x, rm, rv, g, b, True, 0.1, 1e-5)
+        (out * dg.Tensor(delta)).sum().backward()
+        got.append([out.data, x.grad, g.grad, b.grad, rm, rv])
+    scale = [1, 1, 1, 1, max(1, mean), 1]
+    for a, c, s in zip(*got, scale, strict=True):
+        np.testing.assert_allclose(c, a, rtol=0, atol=tol * s * (1 if dtype == np.float64 else 10))
 
 
 def test_a_metric_reduced_alone_is_itself():

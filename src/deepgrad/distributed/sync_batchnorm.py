@@ -7,7 +7,9 @@ common to every rank (the running mean; it only keeps the sums well conditioned)
 
     forward:   S1 = sum_r sum_i (x_i - K),   S2 = sum_r sum_i (x_i - K)^2,   M = sum_r m_r
                (one allreduce of 2C + 1 numbers)
-               mu = K + S1 / M,   sigma^2 = S2 / M - (S1 / M)^2
+               mu = K + S1 / M,   sigma^2 = S2 / M - (S1 / M)^2   (or, when K is more than 8
+               standard deviations from mu, sigma^2 = sum_r sum_i (x_i - mu)^2 / M: a second
+               allreduce, C numbers)
                xhat_i = (x_i - mu) / sqrt(sigma^2 + eps),   out_i = gamma xhat_i + beta
     backward:  SD = sum_r sum_i delta_i,   SDX = sum_r sum_i delta_i xhat_i   (one allreduce
                of 2C numbers)
@@ -33,6 +35,12 @@ from ..tensor import Tensor, make_result
 from .world import World, get_world
 
 __all__ = ["SyncBatchNorm", "sync_batch_norm", "convert_sync_batchnorm"]
+
+
+# (S1/M)^2 above this many variances: S2/M - (S1/M)^2 would lose more than two of float64's
+# digits to cancellation (the shift K far from the mean, as at the first steps); then a second
+# allreduce sums (x - mu)^2 about the global mean
+_ILL_CONDITIONED = 64.0
 
 
 def _to3(x: np.ndarray) -> np.ndarray:
@@ -77,6 +85,11 @@ def sync_batch_norm(
     d1 = sums[:c] / big_m
     mean = shift.astype(np.float64) + d1
     var = np.maximum(sums[c : 2 * c] / big_m - d1 * d1, 0.0)
+    if np.any(d1 * d1 > _ILL_CONDITIONED * var):  # the same decision on every rank
+        dev = x3 - mean.reshape(col)  # float64: the mean is
+        centered = np.einsum("acb,acb->c", dev, dev)
+        world.allreduce_(centered, "sum", f"SyncBatchNorm centered variance ({c} channels)")
+        var = centered / big_m
     inv_std = 1.0 / np.sqrt(var + eps)
     if running_mean is not None and running_var is not None:
         mom = float(momentum)

@@ -47,7 +47,7 @@ __all__ = ["DataParallel", "data_parallel_for", "RANK_ZERO_CALLBACKS"]
 RANK_ZERO_CALLBACKS = (ModelCheckpoint, CSVLogger, PlotCurves)
 
 
-def data_parallel_for(model: Any, distributed: bool | None, optimizer: Any) -> DataParallel | None:
+def data_parallel_for(model: Any, distributed: bool | None) -> DataParallel | None:
     """The DataParallel for this fit, or None when it trains as a single process (not asked,
     or asked with one rank: then everything distributed is a no-op)."""
     options = dist.current()
@@ -58,15 +58,13 @@ def data_parallel_for(model: Any, distributed: bool | None, optimizer: Any) -> D
     world = dist.init()
     if not world.active:
         return None
-    return DataParallel(model, optimizer, options or dist.Options(sync_batchnorm=False), world)
+    return DataParallel(model, options or dist.Options(sync_batchnorm=False), world)
 
 
 class DataParallel:
     """One fit's data-parallel state: the world, the gradient buckets, the callbacks' split."""
 
-    def __init__(
-        self, model: Any, optimizer: Any, options: dist.Options, world: dist.World
-    ) -> None:
+    def __init__(self, model: Any, options: dist.Options, world: dist.World) -> None:
         self.model, self.world, self.options = model, world, options
         if options.sync_batchnorm:
             dist.convert_sync_batchnorm(model)

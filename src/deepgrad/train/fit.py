@@ -234,7 +234,7 @@ def fit(
             _forward(self, xb, np.dtype(np.float32))
         dtype = _param_dtype(self)
     opt = _ensure_optimizer(self)
-    dp = data_parallel_for(self, distributed, opt)
+    dp = data_parallel_for(self, distributed)
     self.__dict__["_has_penalties"] = any(m._regularizers for m in self.modules())
     history = History()
     self.__dict__["history"] = history
