@@ -4,12 +4,12 @@ Models (weights copied from torch through ``state_dict``): an MLP; a CNN with Ba
 two dropouts, trained in train mode (batch statistics, dropout masks replayed in torch) and in
 eval mode (running statistics, dropout off); stacked (2 layers) bidirectional LSTM and GRU with a
 Linear head and cross-entropy over the time steps, batch_first both ways. For each optimizer in
-``model_parity_helpers.OPTIMIZERS`` and each of float32 / float64, every step compares the
+``parity.models.OPTIMIZERS`` and each of float32 / float64, every step compares the
 outputs (and h_n, c_n), the loss, every parameter gradient by name and the input gradient; after
 the 3 steps, every parameter and BatchNorm running statistic; then eval-mode outputs and
 gradients on a fresh batch.
 
-Tolerances (``model_parity_helpers.assert_close``): float64 rtol 1e-10, atol 1e-12; float32
+Tolerances (``parity.models.assert_close``): float64 rtol 1e-10, atol 1e-12; float32
 rtol 1e-5, atol 1e-6; atol is multiplied by max(1, max|torch value|) (the tensor's scale: an
 entry near 0 carries the absolute round-off of the large entries it is computed with) and by 10
 for gradients (sums over the batch and time of ~1e-7-accurate products). Where a float32 entry
@@ -33,7 +33,7 @@ import torch.nn.functional as TF
 import deepgrad as dg
 import deepgrad.functional as F
 import deepgrad.nn as dnn
-from model_parity_helpers import (
+from parity.models import (
     IMAGE,
     MLP_IN,
     N_CLASSES,
@@ -64,7 +64,7 @@ class Twin:
 
     In float32 a third twin, ``ref``, is torch in float64 started from the same float32 weights
     and fed the same batches and dropout masks: the exact-arithmetic trajectory that float32
-    comparisons fall back on (see ``model_parity_helpers.assert_close``).
+    comparisons fall back on (see ``parity.models.assert_close``).
     """
 
     def __init__(self, model: str, dtype: str, seed: int = 0) -> None:

@@ -76,7 +76,7 @@ from .tensor import (  # noqa: F401
 
 __version__ = "0.1.0"
 
-_LAZY = ("data", "linear", "models", "tasks", "onnx")  # SciPy/Pillow/onnx...: on first use
+_LAZY = ("data", "linear", "models", "tasks", "onnx", "explain")  # imported on first use
 
 
 def __getattr__(name: str):

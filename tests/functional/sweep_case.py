@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from parity64 import Const
+from parity.float64 import Const
 
 LAYOUTS = (None, "transposed", "strided")
 
@@ -18,7 +18,7 @@ LAYOUTS = (None, "transposed", "strided")
 @dataclass
 class Case:
     """``op`` (the public name in deepgrad.functional) called as ``dg(*inputs, **kwargs)`` and
-    as ``th(*inputs, **kwargs)`` in PyTorch; compared by ``parity64.same``."""
+    as ``th(*inputs, **kwargs)`` in PyTorch; compared by ``parity.float64.same``."""
 
     op: str
     dg: Callable[..., Any]

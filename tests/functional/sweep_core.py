@@ -8,7 +8,7 @@ import torch.nn.functional as TF
 from sweep_case import LAYOUTS, Case, away, dims_of, grid, pos, rnd
 
 import deepgrad.functional as F
-from parity64 import Const
+from parity.float64 import Const
 
 SHAPES = [(), (5,), (3, 4), (2, 3, 4), (0,), (2, 0)]
 PAIRS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (2, 3)), ((0, 3), (3,)),

@@ -10,7 +10,7 @@ import torch.nn.functional as TF
 from sweep_case import LAYOUTS, Case, grid, labels, prob, rnd
 
 import deepgrad.functional as F
-from parity64 import Const
+from parity.float64 import Const
 
 REDUCTIONS = [{"reduction": r} for r in ("mean", "sum", "none")]
 

@@ -9,7 +9,7 @@ import torch.nn.functional as TF
 from sweep_case import LAYOUTS, Case, grid, pos, rnd
 
 import deepgrad.functional as F
-from parity64 import Const
+from parity.float64 import Const
 
 CL = (None, "channels_last", "transposed")
 

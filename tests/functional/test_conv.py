@@ -148,7 +148,34 @@ def test_fixture_selects_the_path(path, monkeypatch):
     x = dg.tensor(randn(1, 2, 4, 4), requires_grad=True)
     F.conv2d(x, dg.tensor(randn(3, 2, 3, 3)), padding=1).sum().backward()
     F.conv2d(x, dg.tensor(randn(3, 2, 3, 3)), padding=1, stride=2).sum().backward()
-    assert len(calls) == (36 if path == "fast" and _gemm.HAVE_CBLAS else 0)
+    # stride 1: 9 taps per pass; stride 2: the 9 taps in 5 runs (one GEMM per row shift and
+    # consecutive phases); forward and input gradient
+    assert len(calls) == (2 * 9 + 2 * 5 if path == "fast" and _gemm.HAVE_CBLAS else 0)
+
+
+@pytest.mark.parametrize("k,runs", [(4, 4), (2, 1), (3, 5)])
+def test_strided_taps_of_one_shift_share_a_gemm(monkeypatch, k, runs):
+    """Stride 2: the taps that read the same row shift of consecutive phases are one GEMM (a
+    4x4 kernel: 4 GEMMs per pass instead of 16; 2x2: the whole pass is one GEMM), and the
+    result still agrees with the im2col path, forward and every gradient."""
+    monkeypatch.setattr(K, "FAST_MIN_CHANNELS", 1)
+    monkeypatch.setattr(K, "FAST_MIN_POSITIONS", 0)
+    x_np, w_np, b_np = randn(2, 3, 9, 8, seed=1), randn(5, 3, k, k, seed=2), randn(5, seed=3)
+    calls = []
+    real = T.gemm_blocks
+    monkeypatch.setattr(T, "gemm_blocks", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    results = []
+    for general in (False, True):
+        monkeypatch.setattr(K, "FORCE_GENERAL", general)
+        calls.clear()
+        x, w, b = (dg.tensor(a, requires_grad=True) for a in (x_np, w_np, b_np))
+        y = F.conv2d(x, w, b, stride=2, padding=1)
+        (y * y).sum().backward()
+        results.append([y.data, x.grad, w.grad, b.grad])
+        if not general and _gemm.HAVE_CBLAS:
+            assert len(calls) == 3 * runs  # forward, input and weight gradients
+    for fast, plain in zip(*results, strict=True):
+        np.testing.assert_allclose(fast, plain, rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("workers", [2, 3])

@@ -11,7 +11,7 @@ from deepgrad.functional import _depthwise_kernels as DK
 from deepgrad.functional.depthwise import depthwise_conv2d_plain
 
 torch = pytest.importorskip("torch")
-from parity64 import same  # noqa: E402
+from parity.float64 import same  # noqa: E402
 
 CASES = [  # (n, c, h, w, k, stride, padding)
     (2, 5, 9, 8, 3, 1, 1),

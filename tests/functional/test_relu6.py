@@ -8,7 +8,7 @@ import deepgrad.functional as F
 from deepgrad import nn
 
 torch = pytest.importorskip("torch")
-from parity64 import same  # noqa: E402
+from parity.float64 import same  # noqa: E402
 
 
 def _x():

@@ -22,7 +22,7 @@ import torch.nn.functional as TF
 from sweep_case import as_float32
 
 import deepgrad.functional as F
-from parity64 import _to_torch, same
+from parity.float64 import _to_torch, same
 
 CASES = sweep_core.table() + sweep_nn.table()
 

@@ -15,7 +15,7 @@ import torch.nn.functional as TF
 
 import deepgrad as dg
 import deepgrad.functional as F
-from parity64 import Const, same
+from parity.float64 import Const, same
 
 
 def rnd(*shape, seed=0, scale=1.0):

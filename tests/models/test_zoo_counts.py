@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import torch
 import torch_zoo as tz
-from zoo_helpers import no_random_init, shapes
 
 from deepgrad import models
+from parity.zoo import no_random_init, shapes
 
 # torchvision's documented parameter counts (num_params in its weight tables)
 FULL_SIZE = [

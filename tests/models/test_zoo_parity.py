@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 import torch
 import torch_zoo as tz
-from zoo_helpers import eval_logits_agree, load_torch_into, realistic_weights
 
 import deepgrad as dg
 import deepgrad.functional as F
 from deepgrad import models
+from parity.zoo import eval_logits_agree, load_torch_into, realistic_weights
 
 torch.set_num_threads(1)
 RNG = np.random.default_rng(0)

@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 import torch
-from nn_parity import check_model, copy_weights, has_op
 
 import deepgrad as dg
 import deepgrad.nn as nn
+from parity.modules import check_model, copy_weights, has_op
 
 needs_conv = pytest.mark.skipif(not has_op("conv2d"), reason="F.conv2d not landed yet")
 needs_pool = pytest.mark.skipif(not has_op("max_pool2d"), reason="F.max_pool2d not landed yet")

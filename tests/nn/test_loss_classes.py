@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 import torch
-from nn_parity import has_op
 
 import deepgrad as dg
 import deepgrad.nn as nn
+from parity.modules import has_op
 
 needs = lambda *ops: pytest.mark.skipif(not has_op(*ops), reason=f"F.{ops} not landed yet")
 

@@ -5,10 +5,10 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 import torch
-from nn_parity import check_model, copy_weights
 
 import deepgrad as dg
 import deepgrad.nn as nn
+from parity.modules import check_model, copy_weights
 
 
 class Block(nn.Module):

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 import torch
-from nn_parity import copy_weights
 
 import deepgrad as dg
 import deepgrad.nn as nn
+from parity.modules import copy_weights
 
 torch.set_num_threads(1)
 E, H, L, S, N = 8, 2, 4, 5, 3

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
-from nn_parity import has_op
 
 import deepgrad.nn as nn
+from parity.modules import has_op
 
 needs_conv = pytest.mark.skipif(not has_op("conv2d"), reason="F.conv2d not landed yet")
 needs_pool = pytest.mark.skipif(not has_op("max_pool2d"), reason="F.max_pool2d not landed yet")

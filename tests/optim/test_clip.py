@@ -10,8 +10,7 @@ import torch
 
 import deepgrad as dg
 from deepgrad import optim
-
-from ._helpers import grad_sequence, make_params
+from parity.optim import grad_sequence, make_params
 
 
 def _with_grads(dtype: str, scale: float = 1.0):

@@ -7,8 +7,7 @@ import pytest
 
 import deepgrad as dg
 from deepgrad import optim
-
-from ._helpers import SHAPES, grad_sequence, make_params
+from parity.optim import SHAPES, grad_sequence, make_params
 
 OPTS = {
     "sgd_nesterov": lambda p: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1),

@@ -8,8 +8,7 @@ import torch
 
 import deepgrad as dg
 from deepgrad import optim
-
-from ._helpers import assert_params_close, make_params, run_both
+from parity.optim import assert_params_close, make_params, run_both
 
 CASES = {
     "sgd": (optim.SGD, torch.optim.SGD, dict(lr=0.1)),

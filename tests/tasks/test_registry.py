@@ -18,7 +18,8 @@ from deepgrad.tasks.contract import (
     parse_value,
 )
 
-INFRA = {"__init__", "contract", "registry", "rundir"}  # the package's own machinery, not tasks
+# the package's own machinery, not tasks
+INFRA = {"__init__", "contract", "registry", "rundir", "ranks"}
 
 
 def test_every_task_module_is_registered_and_vice_versa():

@@ -38,7 +38,13 @@ def test_quick_run_reports_the_issues_metrics(quick_run):
             assert 0 <= m[f"{k}_{v}"] <= 1, (k, v)
         ious = [m[f"iou_{c}_{v}"] for c in CLASSES if m[f"iou_{c}_{v}"] is not None]
         assert m[f"miou_{v}"] == pytest.approx(np.mean(ious))
-    assert m["params_transposed"] > m["params_unpool"]
+    from deepgrad.models.segnet import segnet
+
+    for v in ("unpool", "transposed"):  # each network at its own architecture
+        ws = segmentation.widths(segmentation.QUICK, v)
+        assert m[f"params_{v}"] == segnet(11, ws, v).num_parameters(), v
+    assert json.loads((out / "classes.json").read_text())["widths"] == {
+        "unpool": [8, 16, 32], "transposed": [8, 16]}
     assert m["train_scenes"] == 300 and m["test_scenes"] == 60 and m["classes"] == 11
     for a in result.artifacts.values():
         assert (out / a).is_file(), a
@@ -87,6 +93,27 @@ def test_load_reproduces_the_test_metrics(quick_run):
         seg.predict(test.images[0], "bilinear")
 
 
+def test_a_run_from_before_per_variant_widths_loads(quick_run, tmp_path):
+    """Runs written before each network had its own architecture kept one widths list; both
+    networks of such a run are built with it."""
+    import shutil
+
+    from deepgrad.models.segnet import segnet
+    from deepgrad.train import save_checkpoint
+
+    out, _ = quick_run
+    old = tmp_path / "old"
+    shutil.copytree(out, old, ignore=shutil.ignore_patterns("scenes"))
+    info = json.loads((old / "classes.json").read_text())
+    (old / "classes.json").write_text(json.dumps({"classes": info["classes"], "widths": [4, 8]}))
+    for v in ("unpool", "transposed"):
+        save_checkpoint(old / f"weights_{v}.npz", segnet(11, (4, 8), v))
+    seg = load_run(old)
+    assert {v: tuple(n.widths) for v, n in seg.nets.items()} == {
+        "unpool": (4, 8), "transposed": (4, 8)}
+    assert seg.predict(np.zeros((64, 64), np.uint8)).shape == (64, 64)
+
+
 def test_components_find_the_exact_foreground(quick_run):
     out, _ = quick_run
     test = coco_dense(out / "scenes", "test", 64)
@@ -133,6 +160,10 @@ def test_bad_config_and_missing_coco_are_named(tmp_path):
         segmentation.run(segmentation.Config(epochs=0), tmp_path)
     with pytest.raises(TaskError, match="--stages 7"):
         segmentation.run(segmentation.Config(stages=7), tmp_path)
+    with pytest.raises(TaskError, match="--stages-transposed 7"):
+        segmentation.run(segmentation.Config(stages_transposed=7), tmp_path)
+    with pytest.raises(TaskError, match="--width-transposed must be >= 1, got 0"):
+        segmentation.run(segmentation.Config(width_transposed=0), tmp_path)
     with pytest.raises(MissingDataError, match="instances_train2014.json not found"):
         segmentation.run(segmentation.Config(coco_root=str(tmp_path / "coco")), tmp_path)
 

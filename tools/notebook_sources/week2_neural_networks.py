@@ -83,24 +83,27 @@ plt.show()
 # a weight learns slowly: when its input activation $a^{l-1}_k$ is small, or when the neuron it
 # feeds is saturated ($\sigma'(z) \approx 0$ where $\sigma(z)$ is near 0 or 1).
 #
-# `deepgrad.functional.backprop_plain` is these four lines in NumPy. A 4-8-3 sigmoid network on
-# the iris flowers (one-hot targets, quadratic cost):
+# `deepgrad.explain.four_equations` is these four lines in NumPy, in the notes' orientation (one
+# column per example, layers numbered from 1). A 4-8-3 sigmoid network on the iris flowers
+# (one-hot targets, quadratic cost):
 
 # %%
 from sklearn.datasets import load_iris
 from sklearn.preprocessing import StandardScaler
 
-from deepgrad.functional.backprop_plain import backprop_plain, forward_plain, quadratic_cost
+from deepgrad.explain import four_equations
 
 iris = load_iris()
 x = StandardScaler().fit_transform(iris.data)
 y = np.eye(3)[iris.target]
 rng = np.random.default_rng(0)
-weights = [rng.normal(0, 1 / np.sqrt(4), (8, 4)), rng.normal(0, 1 / np.sqrt(8), (3, 8))]
-biases = [np.zeros(8), np.zeros(3)]
-grad_w, grad_b, deltas = backprop_plain(weights, biases, x, y)
-for l, (gw, d) in enumerate(zip(grad_w, deltas, strict=True), 1):
-    print(f"layer {l}: delta^{l} {d.shape} (one row per flower), dC/dw^{l} {gw.shape}")
+w = [None, rng.normal(0, 1 / np.sqrt(4), (8, 4)), rng.normal(0, 1 / np.sqrt(8), (3, 8))]
+b = [None, np.zeros(8), np.zeros(3)]
+sigmas = [None, "sigmoid", "sigmoid"]
+eq = four_equations(w, b, sigmas, x.T, y.T, "quadratic")
+for l in (1, 2):
+    print(f"layer {l}: delta^{l} {eq['delta'][l].shape} (one column per flower), "
+          f"dC/dw^{l} {eq['dw'][l].shape}")
 
 # %% [markdown]
 # ## The same gradients by automatic differentiation
@@ -117,20 +120,26 @@ for l, (gw, d) in enumerate(zip(grad_w, deltas, strict=True), 1):
 from deepgrad import nn
 
 model = nn.Sequential(nn.Linear(4, 8), nn.Sigmoid(), nn.Linear(8, 3), nn.Sigmoid()).double()
-for layer, w, b in zip([model[0], model[2]], weights, biases, strict=True):
-    layer.weight.data[...] = w
-    layer.bias.data[...] = b
+for layer, wl, bl in zip([model[0], model[2]], w[1:], b[1:], strict=True):
+    layer.weight.data[...] = wl
+    layer.bias.data[...] = bl
 out = model(dg.tensor(x, dtype=np.float64))
 loss = 0.5 * ((out - dg.tensor(y, dtype=np.float64)) ** 2).sum() / len(x)
 loss.backward(retain_graph=True)  # keep the graph: it is read back below
-print(
-    f"cost: by hand {quadratic_cost(forward_plain(weights, biases, x)[1][-1], y):.12f}, "
-    f"deepgrad {loss.item():.12f}"
-)
-for l, layer in enumerate([model[0], model[2]]):
-    gap_w = np.abs(grad_w[l] - layer.weight.grad).max()
-    gap_b = np.abs(grad_b[l] - layer.bias.grad).max()
-    print(f"layer {l + 1}: largest |hand - autodiff| for w {gap_w:.1e}, for b {gap_b:.1e}")
+print(f"cost: by hand {eq['cost']:.12f}, deepgrad {loss.item():.12f}")
+for l, layer in enumerate([model[0], model[2]], 1):
+    gap_w = np.abs(eq["dw"][l] - layer.weight.grad).max()
+    gap_b = np.abs(eq["db"][l] - layer.bias.grad).max()
+    print(f"layer {l}: largest |hand - autodiff| for w {gap_w:.1e}, for b {gap_b:.1e}")
+
+# %% [markdown]
+# `deepgrad.explain.backprop` does both for any MLP and sets them side by side, layer by layer
+# (`deepgrad explain backprop` on the command line, on real MNIST digits):
+
+# %%
+from deepgrad import explain
+
+print(explain.backprop(model, x, y, loss="quadratic"))
 
 # %% [markdown]
 # The graph `backward` walked, read back from the loss (`deepgrad.graph.trace`; with Graphviz
@@ -149,7 +158,7 @@ for node in graph.nodes:
 # %%
 from deepgrad.gradcheck import gradcheck
 
-w1 = dg.tensor(weights[0], dtype=np.float64, requires_grad=True)
+w1 = dg.tensor(w[1], dtype=np.float64, requires_grad=True)
 xs = dg.tensor(x[:10], dtype=np.float64)
 print("gradcheck:", gradcheck(lambda w: F.sigmoid(xs @ w.T).sum(), w1))
 
@@ -162,11 +171,11 @@ print("gradcheck:", gradcheck(lambda w: F.sigmoid(xs @ w.T).sum(), w1))
 # %%
 costs = []
 for _ in range(300):
-    grad_w, grad_b, _ = backprop_plain(weights, biases, x, y)
-    weights = [w - 2.0 * g for w, g in zip(weights, grad_w, strict=True)]
-    biases = [b - 2.0 * g for b, g in zip(biases, grad_b, strict=True)]
-    costs.append(quadratic_cost(forward_plain(weights, biases, x)[1][-1], y))
-predicted = forward_plain(weights, biases, x)[1][-1].argmax(1)
+    eq = four_equations(w, b, sigmas, x.T, y.T, "quadratic")
+    costs.append(eq["cost"])
+    w = [None] + [wl - 2.0 * g for wl, g in zip(w[1:], eq["dw"][1:], strict=True)]
+    b = [None] + [bl - 2.0 * g for bl, g in zip(b[1:], eq["db"][1:], strict=True)]
+predicted = four_equations(w, b, sigmas, x.T, y.T, "quadratic")["a"][2].argmax(0)
 fig, ax = plt.subplots(figsize=(6, 3))
 ax.plot(costs)
 ax.set(

@@ -24,6 +24,7 @@ from .caption import add_caption
 from .classify import add_classify
 from .data import add_data
 from .dense import add_localize, add_segment
+from .explain import add_explain
 from .lab import add_lab
 from .morph import add_morph
 from .sample import add_sample
@@ -37,7 +38,7 @@ __all__ = ["main", "build_parser", "COMMANDS"]
 # ----------------------------------------------------------------------------- the table
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_data, add_task_commands, add_sample, add_morph, add_visualize, add_word2vec_verbs,
-    add_classify, add_tag, add_segment, add_localize, add_caption, add_lab]
+    add_classify, add_tag, add_segment, add_localize, add_caption, add_lab, add_explain]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,7 +1,8 @@
 """The task commands, generated from ``deepgrad.tasks.TASKS``.
 
     deepgrad tasks                                  # every task: week, what it does, last result
-    deepgrad TASK [--field value ...] [--quick] [--out DIR] [--seed N] [--resume]
+    deepgrad TASK [--field value ...] [--quick] [--out DIR] [--seed N] [--resume] [--xray FILE]
+    mpirun -n P deepgrad TASK --distributed ...     # data-parallel over P ranks (fit's tasks)
     deepgrad TASK --help                            # every field: type, default, meaning
     deepgrad demo                                   # the flagship: deepgrad mnist
     deepgrad predict TASK INPUT... [--run DIR]      # a trained run on new inputs
@@ -76,6 +77,16 @@ def add_task_parser(sub: argparse._SubParsersAction, module: ModuleType,
     run.add_argument("--resume", action="store_true",
                      help="continue the interrupted run in --out DIR (default: the latest "
                           "unfinished run of this task), with the config it was started with")
+    run.add_argument("--xray", metavar="FILE", default=None,
+                     help="write the training X-ray (deepgrad.train.XRay: per layer and epoch "
+                          "activation mean/std, saturated and dead units, gradient norms, "
+                          "update ratios) to FILE (JSON) and its figure beside it (.png)")
+    run.add_argument("--distributed", action="store_true",
+                     help="data-parallel training over the ranks of mpirun (mpirun -n P "
+                          f"deepgrad {module.NAME} --distributed; the distributed extra); "
+                          "rank 0 writes the run" + ("" if getattr(module, "DISTRIBUTED", False)
+                                                     else f" (not for {module.NAME}: it trains "
+                                                          "with its own loop)"))
     p.set_defaults(func=_run_command, task=module.NAME)
     return p
 
@@ -96,11 +107,17 @@ def _fail(name: str, message: str) -> int:
 
 def _run_command(args: argparse.Namespace) -> int:
     from deepgrad.data import DataError
+    from deepgrad.distributed import DistributedError
     from deepgrad.tasks import TaskError, get_task, read_run, run_task
 
     module = get_task(args.task)
     given = {k: v for k, v in vars(args).items()
              if k in {f.name for f in dataclasses.fields(module.Config)}}
+    callbacks = []
+    if args.xray:
+        from deepgrad.train import XRay
+
+        callbacks.append(XRay(args.xray))
     try:
         if args.resume:
             out = args.out or _latest_unfinished(module.NAME)
@@ -115,17 +132,21 @@ def _run_command(args: argparse.Namespace) -> int:
                 return _fail(module.NAME, f"--resume: the run was started with seed "
                                           f"{saved.seed}, not {args.seed}")
             cfg = dataclasses.replace(saved.config, **given)
-            run_task(module, cfg, out, resume=True)
+            run_task(module, cfg, out, resume=True, callbacks=callbacks,
+                     distributed=args.distributed)
         else:
             base = module.QUICK if args.quick else module.Config()
             cfg = dataclasses.replace(base, **given)
             run_task(module, cfg, args.out, quick=args.quick,
-                     seed=0 if args.seed is None else args.seed)
+                     seed=0 if args.seed is None else args.seed, callbacks=callbacks,
+                     distributed=args.distributed)
     except TaskError as e:
         return _fail(module.NAME, str(e))
     except DataError as e:
         print(f"deepgrad {module.NAME}: {e}", file=sys.stderr)
         return 1
+    except DistributedError as e:
+        return _fail(module.NAME, str(e))
     return 0
 
 

@@ -179,22 +179,12 @@ class ConvGeometry:
         return (self.ho - 1) * self.grid_span + (self.n - 1) * self.grid_row + self.wo
 
     @cached_property
-    def tap_plan(self) -> list[tuple[int, int, int, int, int, int, int]]:
-        """Per (group, tap) GEMM of the fast path, as buffer rows/columns: (tap index t,
-        first, last + 1 input channel, first, last + 1 output channel, row offset of the tap
-        in the phase buffers (phase * phase_rows + shift), first row of W_ab in the
-        (kh*kw*o, cg) weights)."""
-        plan = []
-        for gi in range(self.groups):
-            c0, o0 = gi * self.cg, gi * self.og
-            for t, (_, _, p, s) in enumerate(self.taps):
-                xr, wr = p * self.phase_rows + s, t * self.o + o0
-                plan.append((t, c0, c0 + self.cg, o0, o0 + self.og, xr, wr))
-        return plan
+    def phases(self) -> int:
+        return self.sh * self.sw
 
     @cached_property
     def taps(self) -> list[tuple[int, int, int, int]]:
-        """(a, b, phase, row shift) of every kernel tap on the fast path; zero shift first."""
+        """(a, b, phase, row shift) of every kernel tap on the fast path."""
         out = []
         for a in range(self.kh):
             for b in range(self.kw):
@@ -202,6 +192,53 @@ class ConvGeometry:
                 phase = (oa % self.sh) * self.sw + ob % self.sw
                 out.append((a, b, phase, (oa // self.sh) * self.grid_span + ob // self.sw))
         return out
+
+    @cached_property
+    def tap_runs(self) -> list[tuple[int, list[int]]]:
+        """The taps merged into one GEMM each: (row shift, taps of consecutive phases).
+
+        The phase buffers sit side by side in a row, (rows, phases * c), so taps that read the
+        same row shift from consecutive phases read one (rows, k * c) block: for a stride-2
+        4x4 kernel, 4 GEMMs with an inner dimension of 4c instead of 16 with c. Taps of
+        one shift cover every phase at most once. With groups each tap is its own run (a
+        group's channels are not contiguous across phases)."""
+        by_shift: dict[int, list[int]] = {}
+        for t, (_, _, _, s) in enumerate(self.taps):
+            by_shift.setdefault(s, []).append(t)
+        runs = []
+        for s in sorted(by_shift):
+            ts = sorted(by_shift[s], key=lambda t: self.taps[t][2])
+            run = [ts[0]]
+            for t in ts[1:]:
+                if self.groups == 1 and self.taps[t][2] == self.taps[run[-1]][2] + 1:
+                    run.append(t)
+                else:
+                    runs.append((s, run))
+                    run = [t]
+            runs.append((s, run))
+        return runs
+
+    @cached_property
+    def tap_order(self) -> list[int]:
+        """The taps in run order: the order of the weight matrix's (tap, channel) columns."""
+        return [t for _, run in self.tap_runs for t in run]
+
+    @cached_property
+    def tap_plan(self) -> list[tuple[bool, int, int, int, int, int, int]]:
+        """Per (group, run) GEMM of the fast path, as buffer rows/columns: (first GEMM of the
+        group, first, last + 1 column of the (rows, phases * c) input buffer, first, last + 1
+        output channel, row shift, first column of the run in the (o, kh*kw*cg) weights)."""
+        plan = []
+        for gi in range(self.groups):
+            c0, o0 = gi * self.cg, gi * self.og
+            col = 0
+            for k, (s, run) in enumerate(self.tap_runs):
+                p0 = self.taps[run[0]][2]
+                x0 = p0 * self.c + c0
+                x1 = x0 + (len(run) - 1) * self.c + self.cg
+                plan.append((k == 0, x0, x1, o0, o0 + self.og, s, col))
+                col += len(run) * self.cg
+        return plan
 
 
 # ------------------------------------------------------------------------------ preparation
@@ -226,8 +263,9 @@ def prepare_input(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
 
 def prepare_weight(w: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """Weights (o, cg, kh, kw) arranged for the GEMMs of the chosen path (a small copy)."""
-    if g.fast:  # (kh, kw, o, cg): W_ab = wt[a, b] is (o, cg), contiguous
-        return np.ascontiguousarray(w.transpose(2, 3, 0, 1))
+    if g.fast:  # (o, kh*kw*cg): W_ab's columns side by side, the taps in run order
+        taps = w.reshape(g.o, g.cg, g.kh * g.kw).transpose(0, 2, 1)
+        return np.ascontiguousarray(taps[:, g.tap_order]).reshape(g.o, -1)
     # (groups, kh*kw*cg, og): one GEMM matrix per group, rows ordered (a, b, channel)
     k = g.kh * g.kw * g.cg
     wg = w.reshape(g.groups, g.og, g.cg, g.kh, g.kw).transpose(0, 3, 4, 2, 1)
@@ -349,8 +387,7 @@ def _weight_grad(xq: np.ndarray, dp: np.ndarray, g: ConvGeometry) -> np.ndarray:
             gw = _long_inner_product(dp, cols[:, 0]).reshape(1, g.og, g.kh, g.kw, g.cg)
         else:
             dgrp = dp.reshape(-1, g.groups, g.og).transpose(1, 2, 0)  # (groups, og, rows)
-            gw = np.matmul(dgrp, cols.transpose(1, 0, 2)).reshape(g.groups, g.og, g.kh, g.kw,
-                                                                  g.cg)
+            gw = np.matmul(dgrp, cols.transpose(1, 0, 2)).reshape(g.groups, g.og, g.kh, g.kw, g.cg)
     return np.ascontiguousarray(gw.transpose(0, 1, 4, 2, 3)).reshape(g.o, g.cg, g.kh, g.kw)
 
 

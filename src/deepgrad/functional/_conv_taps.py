@@ -10,9 +10,12 @@ the same sum run backwards, ``dxq[r + shift_ab] += grid[r] @ W_ab``, with no col
 
 Buffers. Stride 1: the gapped (H, N, W, C) buffer of ``_conv_kernels`` (one phase). Stride s:
 the zero-padded input split into s_h*s_w *phases*, phase (ra, rb) holding x_pad[s*u + ra,
-s*v + rb] on a common (hq, N, wq, C) grid; a tap then reads phase ((d*a) % s, (d*b) % s) at the
-stride-1 offset ((d*a) // s, (d*b) // s). The output grid has the buffer's layout, and rows
-that fall in a gap are computed and dropped.
+s*v + rb] on a common (hq, N, wq, C) grid, the phases side by side in a row: (hq, N, wq,
+phases, C). A tap then reads phase ((d*a) % s, (d*b) % s) at the stride-1 offset
+((d*a) // s, (d*b) // s), and the taps that share an offset read consecutive column blocks of
+the same rows: they are one GEMM with an inner dimension of (taps) * C (``tap_runs``; for a
+2x2 stride-2 kernel the whole convolution is one GEMM). The output grid has the buffer's
+layout, and rows that fall in a gap are computed and dropped.
 
 Threads: each pass is cut into row blocks, one per BLAS thread, run on worker threads with
 single-threaded GEMMs (``_gemm.split_rows``): one fork/join per pass rather than per GEMM, and
@@ -59,28 +62,28 @@ def _phase_slices(g: ConvGeometry, ra: int, rb: int) -> tuple[slice, slice, slic
 
 
 def prepare_input(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    """x (n, c, h, w), any memory order -> (phases, rows, c) buffers, zero off the input."""
+    """x (n, c, h, w), any memory order -> the (rows, phases * c) buffer, zero off the input."""
     hnwc = x.transpose(2, 0, 3, 1)
     if not g.phased:
         if g.rows == g.n * g.h * g.w and hnwc.flags.c_contiguous:  # no padding, no gaps
-            return hnwc.reshape(1, g.rows, g.c)
-        xq = np.empty((1, g.rows, g.c), dtype=x.dtype)
-        xq[0, : g.base] = 0
-        body = xq[0, g.base :].reshape(g.lines, g.n, g.row, g.c)
+            return hnwc.reshape(g.rows, g.c)
+        xq = np.empty((g.rows, g.c), dtype=x.dtype)
+        xq[: g.base] = 0
+        body = xq[g.base :].reshape(g.lines, g.n, g.row, g.c)
         np.copyto(body[: g.h, :, : g.w], hnwc)
         if g.gw:
             body[: g.h, :, g.w :] = 0
         if g.gh:
             body[g.h :] = 0
         return xq
-    xq = np.zeros((g.sh * g.sw, g.qh, g.n, g.qw, g.c), dtype=x.dtype)
+    xq = np.zeros((g.qh, g.n, g.qw, g.phases, g.c), dtype=x.dtype)
     for ra in range(g.sh):
         for rb in range(g.sw):
             sl = _phase_slices(g, ra, rb)
             if sl is not None:
                 lines, cols, xrows, xcols = sl
-                np.copyto(xq[ra * g.sw + rb, lines, :, cols], hnwc[xrows, :, xcols])
-    return xq.reshape(g.sh * g.sw, g.phase_rows, g.c)
+                np.copyto(xq[lines, :, cols, ra * g.sw + rb], hnwc[xrows, :, xcols])
+    return xq.reshape(g.phase_rows, g.phases * g.c)
 
 
 def prepare_delta(delta: np.ndarray, g: ConvGeometry) -> np.ndarray:
@@ -97,17 +100,13 @@ def prepare_delta(delta: np.ndarray, g: ConvGeometry) -> np.ndarray:
 
 
 def _buffers(a: np.ndarray, wt: np.ndarray, c: np.ndarray) -> tuple[Buffer, Buffer, Buffer]:
-    """Rows-by-channels buffers: ``a`` and ``c`` as (phases * rows, channels) and the weights
-    (kh, kw, o, cg) as (kh * kw * o, cg), so tap t's W_ab is rows [t*o, (t+1)*o)."""
-    return (
-        Buffer(a.reshape(-1, a.shape[-1])),
-        Buffer(wt.reshape(-1, wt.shape[-1])),
-        Buffer(c.reshape(-1, c.shape[-1])),
-    )
+    """The input-side buffer (rows, phases * c), the weights (o, kh*kw*cg) (a run's W columns
+    side by side, see ``prepare_weight``) and the grid (rows, o)."""
+    return Buffer(a), Buffer(wt), Buffer(c)
 
 
 def forward(xq: np.ndarray, wt: np.ndarray, b: np.ndarray | None, g: ConvGeometry) -> np.ndarray:
-    """out[r] = b + sum_ab xq[phase_ab][r + shift_ab] @ W_ab^T; ``wt`` is (kh, kw, o, cg).
+    """out[r] = b + sum_runs xq[r + shift, run's phases] @ W_run^T; ``wt`` is (o, kh*kw*cg).
 
     Returns the valid part of the grid: an NCHW-shaped view of (H, N, W, C) memory.
     """
@@ -119,16 +118,16 @@ def forward(xq: np.ndarray, wt: np.ndarray, b: np.ndarray | None, g: ConvGeometr
     def rows(r0: int, r1: int) -> None:  # output rows [r0, r1)
         if b is not None:
             out[r0:r1] = b
-        for t, c0, c1, o0, o1, xr, wr in plan:
+        for first, x0, x1, o0, o1, s, wc in plan:
             gemm_blocks(
                 X,
-                (xr + r0, xr + r1, c0, c1),
+                (s + r0, s + r1, x0, x1),
                 W,
-                (wr, wr + o1 - o0, 0, c1 - c0),
+                (o0, o1, wc, wc + x1 - x0),
                 O,
                 (r0, r1, o0, o1),
                 trans_b=True,
-                beta=beta0 if t == 0 else 1.0,
+                beta=beta0 if first else 1.0,
             )
 
     split_rows(rows, g.m)
@@ -137,41 +136,39 @@ def forward(xq: np.ndarray, wt: np.ndarray, b: np.ndarray | None, g: ConvGeometr
 
 
 def input_grad(grid: np.ndarray, wt: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    """dxq[phase_ab][r + shift_ab] += grid[r] @ W_ab over all taps, then back to (n, c, h, w)."""
+    """dxq[r + shift, run's phases] += grid[r] @ W_run over all runs, then back to (n, c, h, w)."""
     m = g.m
-    dxq = np.empty((g.sh * g.sw, g.phase_rows, g.c), dtype=grid.dtype)
+    dxq = np.empty((g.phase_rows, g.phases * g.c), dtype=grid.dtype)
 
     G, W, D = _buffers(grid, wt, dxq)
     plan = g.tap_plan
-    rp = g.phase_rows
 
-    def rows(r0: int, r1: int) -> None:  # input-buffer rows [r0, r1) of every phase
-        dxq[:, r0:r1] = 0
-        for _, c0, c1, o0, o1, xr, wr in plan:
-            p, s = divmod(xr, rp)  # the tap's phase and row shift
-            lo, hi = max(r0, s), min(r1, s + m)  # rows this tap writes inside the block
+    def rows(r0: int, r1: int) -> None:  # input-buffer rows [r0, r1)
+        dxq[r0:r1] = 0
+        for _, x0, x1, o0, o1, s, wc in plan:
+            lo, hi = max(r0, s), min(r1, s + m)  # rows this run writes inside the block
             if lo < hi:
                 gemm_blocks(
                     G,
                     (lo - s, hi - s, o0, o1),
                     W,
-                    (wr, wr + o1 - o0, 0, c1 - c0),
+                    (o0, o1, wc, wc + x1 - x0),
                     D,
-                    (p * rp + lo, p * rp + hi, c0, c1),
+                    (lo, hi, x0, x1),
                 )
 
     split_rows(rows, g.phase_rows)
     if not g.phased:
-        body = dxq[0, g.base :].reshape(g.lines, g.n, g.row, g.c)
+        body = dxq[g.base :].reshape(g.lines, g.n, g.row, g.c)
         return body[: g.h, :, : g.w].transpose(1, 3, 0, 2)
-    dq = dxq.reshape(g.sh * g.sw, g.qh, g.n, g.qw, g.c)
+    dq = dxq.reshape(g.qh, g.n, g.qw, g.phases, g.c)
     dx = np.zeros((g.h, g.n, g.w, g.c), dtype=grid.dtype)  # pixels no window reads stay 0
     for ra in range(g.sh):
         for rb in range(g.sw):
             sl = _phase_slices(g, ra, rb)
             if sl is not None:
                 lines, cols, xrows, xcols = sl
-                dx[xrows, :, xcols] = dq[ra * g.sw + rb, lines, :, cols]
+                dx[xrows, :, xcols] = dq[lines, :, cols, ra * g.sw + rb]
     return dx.transpose(1, 3, 0, 2)
 
 
@@ -182,28 +179,28 @@ WEIGHT_BLOCK = 4096  # rows per block of the weight gradient: a block's grid and
 def weight_grad(
     xq: np.ndarray, grid: np.ndarray, g: ConvGeometry, with_bias: bool = False
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """dW_ab = grid^T @ xq[phase_ab][shift_ab : shift_ab + m] for every tap: (o, cg, kh, kw);
+    """dW_run = grid^T @ xq[shift : shift + m, run's phases] for every run: (o, cg, kh, kw);
     with ``with_bias`` also dC/db = the sum of the grid rows (the dropped rows are zero), in the
     same pass over the blocks."""
 
-    X, G = Buffer(xq.reshape(-1, g.c)), Buffer(grid)
+    X, G = Buffer(xq), Buffer(grid)
     plan = g.tap_plan
 
     def rows(r0: int, r1: int) -> tuple[np.ndarray, np.ndarray | None]:
-        gwt = np.zeros((g.kh, g.kw, g.o, g.cg), dtype=xq.dtype)
-        GW = Buffer(gwt.reshape(-1, g.cg))
+        gwt = np.zeros((g.o, g.kh * g.kw * g.cg), dtype=xq.dtype)
+        GW = Buffer(gwt)
         gb = np.zeros(g.o, dtype=xq.dtype) if with_bias else None
         ones = np.ones(min(WEIGHT_BLOCK, r1 - r0), dtype=xq.dtype)
         for q0 in range(r0, r1, WEIGHT_BLOCK):
             q1 = min(q0 + WEIGHT_BLOCK, r1)
-            for _, c0, c1, o0, o1, xr, wr in plan:
+            for _, x0, x1, o0, o1, s, wc in plan:
                 gemm_blocks(
                     G,
                     (q0, q1, o0, o1),
                     X,
-                    (xr + q0, xr + q1, c0, c1),
+                    (s + q0, s + q1, x0, x1),
                     GW,
-                    (wr, wr + o1 - o0, 0, c1 - c0),
+                    (o0, o1, wc, wc + x1 - x0),
                     trans_a=True,
                 )
             if gb is not None:
@@ -216,7 +213,9 @@ def weight_grad(
         gwt += pw
         if gb is not None:
             gb += pb
-    return np.ascontiguousarray(gwt.transpose(2, 3, 0, 1)), gb
+    gw = np.empty((g.o, g.kh * g.kw, g.cg), dtype=gwt.dtype)
+    gw[:, g.tap_order] = gwt.reshape(g.o, -1, g.cg)  # run order back to tap order
+    return np.ascontiguousarray(gw.transpose(0, 2, 1)).reshape(g.o, g.cg, g.kh, g.kw), gb
 
 
 def bias_grad(grid: np.ndarray, g: ConvGeometry) -> np.ndarray:

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from ..random import get_rng
+from ..random import draw_rows, get_rng
 from ..tensor import Tensor, commit_inplace, make_result
 
 __all__ = ["dropout", "dropout2d"]
@@ -26,6 +26,15 @@ def _mask(
     np.greater_equal(m, p, out=m)  # 1.0 where kept, 0.0 where dropped
     m *= m.dtype.type(1 / (1 - p))
     return m.astype(dtype, copy=False)
+
+
+def _draw_mask(shape: tuple[int, ...], p: float, dtype: np.dtype,
+               rng: np.random.Generator | None, op: str) -> np.ndarray:
+    """The mask from ``rng``, else from deepgrad's generator (in data-parallel training, this
+    rank's rows of the global batch's mask: ``deepgrad.random.draw_rows``)."""
+    if rng is not None:
+        return _mask(shape, p, dtype, rng)
+    return draw_rows(shape, lambda s: _mask(s, p, dtype, get_rng()), op)
 
 
 def _apply(input: Tensor, mask: np.ndarray, op: str) -> Tensor:  # noqa: A002
@@ -59,7 +68,7 @@ def dropout(
         return input
     if p == 1:
         return _apply(input, np.zeros(input.shape, dtype=input.dtype), "dropout")
-    mask = _mask(input.shape, p, input.dtype, rng if rng is not None else get_rng())
+    mask = _draw_mask(input.shape, p, input.dtype, rng, "dropout")
     return _apply(input, mask, "dropout")
 
 
@@ -103,5 +112,5 @@ def dropout2d(
     shape = input.shape[:2] + (1,) * (input.ndim - 2)
     if p == 1:
         return _apply(input, np.zeros(shape, dtype=input.dtype), "dropout2d")
-    mask = _mask(shape, p, input.dtype, rng if rng is not None else get_rng())
+    mask = _draw_mask(shape, p, input.dtype, rng, "dropout2d")
     return _apply(input, mask, "dropout2d")

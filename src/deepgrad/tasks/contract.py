@@ -20,8 +20,13 @@ A task is a module in ``deepgrad.tasks`` with::
 ``run`` obtains its data, trains, evaluates and writes its artifacts into ``out`` (an empty
 directory made for it, or the directory of an interrupted run when ``resume`` is true); the
 runner (:mod:`deepgrad.tasks.rundir`) writes ``config.json``, ``metrics.json`` and ``log.txt``
-around it. Optional: ``predict(predictor, inputs: list[str]) -> list[str]`` for ``deepgrad
-predict TASK INPUT...``.
+around it. Callbacks reach a task without a parameter of its own: ``run_task(...,
+callbacks=[...])`` attaches them (:func:`deepgrad.train.callbacks.attached`) to every ``fit``
+and ``train_epochs`` inside ``run``, and observers built on the optimizers' step hooks (the
+X-ray, :class:`deepgrad.train.XRay`; :mod:`deepgrad.train.watch`) see a task's own loop too.
+Optional: ``predict(predictor, inputs: list[str]) -> list[str]`` for ``deepgrad predict TASK
+INPUT...``; ``DISTRIBUTED = True`` when the training goes through ``fit``, so that
+``mpirun -n P deepgrad TASK --distributed`` trains data-parallel (:mod:`deepgrad.tasks.ranks`).
 
 A config field's type is one of ``int``, ``float``, ``str``, ``bool``, a ``Literal`` of strings,
 or one of these ``| None``; :func:`param` gives it its default and one line of meaning (the

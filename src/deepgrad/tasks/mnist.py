@@ -36,6 +36,7 @@ NAME = "mnist"
 WEEK = 2
 SUMMARY = "classify handwritten digits (MNIST) with the course's CNN or MLP"
 HEADLINE = "test_accuracy"
+DISTRIBUTED = True  # trains through fit: mpirun -n P deepgrad mnist --distributed
 
 MEAN, STD = 0.1307, 0.3081  # MNIST pixel statistics (of x / 255) on the training set
 

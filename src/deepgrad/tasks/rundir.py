@@ -15,6 +15,7 @@ written atomically.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import json
@@ -214,17 +215,39 @@ def _version() -> str:
 
 def run_task(task: str | ModuleType, cfg: Any = None, out: str | os.PathLike | None = None,
              *, quick: bool = False, seed: int = 0, resume: bool = False,
-             on_layers: Callable[[dict[str, Any]], None] | None = None) -> tuple[Path, Result]:
+             on_layers: Callable[[dict[str, Any]], None] | None = None,
+             callbacks: list[Any] | None = None,
+             distributed: bool = False) -> tuple[Path, Result]:
     """Run a task in its own run directory and return ``(directory, result)``.
 
     ``cfg`` defaults to the task's ``Config()`` (or ``QUICK`` with ``quick``). With
     ``resume``, ``out`` is the directory of an earlier run of this task: its config and seed are
     used (a ``cfg`` given too must equal it), and the run continues where it stopped. With
     ``on_layers``, the training is watched (:mod:`deepgrad.train.watch`) and every sample of
-    its per-layer statistics goes to ``on_layers(record)``; it computes the same run."""
-    from ..random import manual_seed
+    its per-layer statistics goes to ``on_layers(record)``; it computes the same run.
+    ``callbacks`` (Keras-style, such as ``deepgrad.train.XRay``) are given to every ``fit`` and
+    ``train_epochs`` of the run (:func:`deepgrad.train.callbacks.attached`); their train begin
+    and end bracket the whole run (on rank 0 only when distributed). With ``distributed``, the
+    training is data-parallel over the ranks of ``mpirun``, rank 0 writing the run
+    (:mod:`deepgrad.tasks.ranks`; one process: the same run); config.json records the number of
+    ``ranks``."""
+    from .. import distributed as dist
 
     module = get_task(task) if isinstance(task, str) else task
+    if not distributed:
+        return _run(module, cfg, out, quick, seed, resume, on_layers, callbacks,
+                    dist.World(0, 1), False)
+    from .ranks import check_distributed
+
+    check_distributed(module)
+    return _run(module, cfg, out, quick, seed, resume, on_layers, callbacks, dist.init(),
+                True)
+
+
+def _setup(module: ModuleType, cfg: Any, out: str | os.PathLike | None, quick: bool, seed: int,
+           resume: bool, ranks: int | None) -> tuple[Any, int, Path, dict[str, Any]]:
+    """The run's config, seed, directory and config.json content (a new run's is written);
+    ``ranks``: the number of ranks of a distributed run (None: not asked), kept in "ranks"."""
     name = module.NAME
     if resume:
         if out is None:
@@ -236,7 +259,9 @@ def run_task(task: str | ModuleType, cfg: Any = None, out: str | os.PathLike | N
             raise TaskError(f"{run.path}: was started with another config (differs in "
                             f"{', '.join(changed)}); resume it without changing fields")
         cfg, seed, path = run.config, run.seed, run.path
-        info = run.info
+        info = dict(run.info)
+        if ranks is not None or "ranks" in info:
+            info["ranks"] = ranks or 1
     else:
         if cfg is None:
             cfg = module.QUICK if quick else module.Config()
@@ -246,29 +271,75 @@ def run_task(task: str | ModuleType, cfg: Any = None, out: str | os.PathLike | N
         path = _new_dir(name, out)
         info = {"task": name, "config": config_to_dict(cfg), "seed": int(seed),
                 "quick": bool(quick), "deepgrad_version": _version(),
-                "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "data": {}}
+                "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "data": {},
+                **({} if ranks is None else {"ranks": ranks})}
         write_json(path / "config.json", info)
+    return cfg, seed, path, info
+
+
+def _run(module: ModuleType, cfg: Any, out: str | os.PathLike | None, quick: bool, seed: int,
+         resume: bool, on_layers: Callable[[dict[str, Any]], None] | None,
+         callbacks: list[Any] | None, world: Any, distributed: bool) -> tuple[Path, Result]:
+    from ..random import manual_seed
+
+    name = module.NAME
+    ranks = world.size if distributed else None
+    if not world.active:
+        cfg, seed, path, info = _setup(module, cfg, out, quick, seed, resume, ranks)
+        with _tee_output(path / "log.txt"):
+            return path, _run_here(module, cfg, seed, path, info, resume, on_layers,
+                                   callbacks)
+    from .. import distributed as dist
+    from .ranks import agree_on_run, stop_all_on_error, workspace
+
+    def setup() -> dict[str, Any]:
+        c, s, p, i = _setup(module, cfg, out, quick, seed, resume, ranks)
+        return {"config": config_to_dict(c), "seed": s, "path": str(p), "info": i}
+
+    agreed = agree_on_run(setup, world)  # a TaskError here reaches every rank alike
+    cfg = config_from_dict(module.Config, agreed["config"], "the run's set-up from rank 0")
+    seed, path, info = agreed["seed"], Path(agreed["path"]), agreed["info"]
+    parallel = dist.data_parallel(sync_batchnorm=True, private_output=True)
+    with stop_all_on_error(world, name), workspace(path, resume, world, name) as here, parallel:
+        if world.rank != 0:
+            manual_seed(seed)
+            return path, module.run(cfg, here, resume=resume)
+        with _tee_output(path / "log.txt"):
+            print(f"{name}: data-parallel training on {world.size} ranks")
+            return path, _run_here(module, cfg, seed, path, info, resume, on_layers,
+                                   callbacks)
+
+
+def _run_here(module: ModuleType, cfg: Any, seed: int, path: Path, info: dict[str, Any],
+              resume: bool, on_layers: Callable[[dict[str, Any]], None] | None,
+              callbacks: list[Any] | None) -> Result:
+    """The task's run in ``path`` (output teed to its log), then config.json and metrics.json."""
+    from ..random import manual_seed
+
+    name = module.NAME
     manual_seed(seed)
     t0 = time.perf_counter()
-    with _tee_output(path / "log.txt"):
-        if resume:
-            print(f"resuming {name} in {path}")
-        if on_layers is None:
-            result = module.run(cfg, path, resume=resume)
-        else:
+    if resume:
+        print(f"resuming {name} in {path}")
+    with contextlib.ExitStack() as stack:
+        if on_layers is not None:
             from ..train.watch import LayerWatch
 
-            with LayerWatch(on_layers):
-                result = module.run(cfg, path, resume=resume)
-        metrics = check_metrics(result.metrics, name)
-        seconds = time.perf_counter() - t0
-        info = {**info, "data": {**info.get("data", {}), **result.data},
-                "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                "seconds": round(seconds, 1), "artifacts": result.artifacts}
-        write_json(path / "config.json", info)
-        write_json(path / "metrics.json", metrics)
-        _report(name, path, metrics, result.artifacts, seconds, module.HEADLINE)
-    return path, result
+            stack.enter_context(LayerWatch(on_layers))
+        if callbacks:
+            from ..train.callbacks import attached
+
+            stack.enter_context(attached(callbacks))
+        result = module.run(cfg, path, resume=resume)
+    metrics = check_metrics(result.metrics, name)
+    seconds = time.perf_counter() - t0
+    info = {**info, "data": {**info.get("data", {}), **result.data},
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "seconds": round(seconds, 1), "artifacts": result.artifacts}
+    write_json(path / "config.json", info)
+    write_json(path / "metrics.json", metrics)
+    _report(name, path, metrics, result.artifacts, seconds, module.HEADLINE)
+    return result
 
 
 def _fmt(v: Any) -> str:

@@ -5,7 +5,7 @@ Importing this package binds ``compile``, ``fit``, ``evaluate``, ``predict``, ``
 training; training knows the layers).
 """
 
-from . import accuracy, auc, callbacks, metrics, watch  # noqa: F401
+from . import accuracy, auc, callbacks, metrics, tensorboard, watch, xray  # noqa: F401
 from .accuracy import (  # noqa: F401
     BinaryAccuracy,
     CategoricalAccuracy,
@@ -25,6 +25,7 @@ from .callbacks import (  # noqa: F401
     PlotCurves,
     ReduceLROnPlateau,
     TerminateOnNaN,
+    attached,
     plot_history,
 )
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint  # noqa: F401
@@ -32,6 +33,8 @@ from .fit import compile, evaluate, fit, load_training_state, predict, save_trai
 from .masked import masked_accuracy, masked_correct  # noqa: F401
 from .progbar import Progbar  # noqa: F401
 from .saving import load_model, load_weights, save, save_weights  # noqa: F401
+from .tensorboard import TensorBoard  # noqa: F401
+from .xray import XRay, plot_xray  # noqa: F401
 
 
 def _bind() -> None:

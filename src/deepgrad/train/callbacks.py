@@ -3,14 +3,20 @@
 Each callback sees ``self.model`` (the Module being trained; its optimizer is
 ``model.optimizer``) and a ``logs`` dict of the epoch's metrics (``loss``, ``accuracy``,
 ``val_loss``, ...). Setting ``model.stop_training = True`` ends training after the epoch.
+
+``with attached(callbacks):`` gives callbacks to every ``fit`` and ``train_epochs`` that runs
+inside the block, such as those of a course task (``run_task(..., callbacks=[...])``): their
+``on_train_begin`` and ``on_train_end`` run once, when the block starts and ends, and each
+training inside calls ``set_model`` with its model and the epoch and batch hooks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +27,7 @@ from .checkpoint import save_training_state
 __all__ = [
     "Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint",
     "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "TerminateOnNaN", "PlotCurves",
+    "attached", "attached_callbacks",
 ]
 
 
@@ -53,6 +60,50 @@ class CallbackList(Callback):
             cbs = object.__getattribute__(self, "callbacks")
             return lambda *a, **k: [getattr(c, name)(*a, **k) for c in cbs]
         return object.__getattribute__(self, name)
+
+
+_ATTACHED: list[Callback] = []
+
+
+class _Inside(Callback):
+    """An attached callback as one training sees it: everything but the train begin and end,
+    which the ``attached`` block runs once."""
+
+    def __init__(self, callback: Callback) -> None:
+        self.callback = callback
+
+    def set_model(self, model: Any) -> None:
+        self.callback.set_model(model)
+
+    def __getattribute__(self, name: str) -> Any:
+        if name.startswith("on_") and name not in ("on_train_begin", "on_train_end"):
+            return getattr(object.__getattribute__(self, "callback"), name)
+        return object.__getattribute__(self, name)
+
+
+@contextlib.contextmanager
+def attached(callbacks: Iterable[Callback]) -> Iterator[list[Callback]]:
+    """Give ``callbacks`` to every ``fit`` and ``train_epochs`` inside the block (see the
+    module docstring); blocks nest."""
+    cbs = list(callbacks)
+    for c in cbs:
+        if not isinstance(c, Callback):
+            raise TypeError(f"attached: callbacks must be Callbacks, got {type(c).__name__}")
+    for c in cbs:
+        c.on_train_begin()
+    _ATTACHED.extend(cbs)
+    try:
+        yield cbs
+    finally:
+        for c in cbs:
+            _ATTACHED.remove(c)
+        for c in cbs:
+            c.on_train_end()
+
+
+def attached_callbacks() -> list[Callback]:
+    """The callbacks of the enclosing ``attached`` blocks, as a training inside adds them."""
+    return [_Inside(c) for c in _ATTACHED]
 
 
 class History(Callback):

@@ -13,6 +13,10 @@ The learning rate of epoch e (0-based) is ``lr * (f + (1 - f) * (1 + cos(pi e / 
 with ``f = lr_floor`` (default 0: a plain cosine decay from ``lr``; 0.1: towards a tenth). After
 the loop the model holds the best epoch's weights.
 
+The callbacks of an enclosing ``attached`` block (:mod:`deepgrad.train.callbacks`: a task run
+with ``run_task(..., callbacks=...)``) see the epochs and batches: ``logs`` hold the batch's
+``loss``, and at the epoch's end its mean ``loss``, ``val`` and ``lr``.
+
 When ``state_path`` exists the run continues after the epoch it records (weights, Adam, RNG,
 history); if that was the last epoch nothing is trained again and only the best weights are
 loaded, with the RNG left where the finished run left it (so several models trained one after
@@ -30,6 +34,7 @@ from typing import Any
 from .. import optim
 from ..random import get_rng, get_rng_state, set_rng_state
 from ..tensor import no_grad
+from .callbacks import CallbackList, attached_callbacks
 from .checkpoint import load_checkpoint, save_checkpoint
 from .progbar import Progbar
 from .watch import label
@@ -69,16 +74,19 @@ def train_epochs(model: Any, batches: Callable[[Any], Iterable[Any]],
         print(f"{name}: resumed after epoch {start}" if start < epochs else
               f"{name}: trained earlier ({epochs} epochs); its best weights are loaded")
     params = list(model.parameters())
+    cbs = CallbackList(attached_callbacks(), model)
     for epoch in range(start, epochs):
         rate = lr * (lr_floor + (1 - lr_floor) * 0.5 * (1 + math.cos(math.pi * epoch / epochs)))
         for g in opt.param_groups:
             g["lr"] = rate
         model.train()
+        cbs.on_epoch_begin(epoch)
         t0 = time.perf_counter()
         total, count = 0.0, 0
         bar = Progbar(steps_per_epoch)
         print(f"{name} epoch {epoch + 1}/{epochs} (lr {rate:.2e})")
         for batch in batches(get_rng()):
+            cbs.on_batch_begin(count)
             loss = loss_fn(model, batch)
             value = float(loss.data)
             if not math.isfinite(value):
@@ -91,6 +99,7 @@ def train_epochs(model: Any, batches: Callable[[Any], Iterable[Any]],
             opt.step()
             total += value
             count += 1
+            cbs.on_batch_end(count - 1, {"loss": value})
             bar.update(count, {"loss": total / count})
         model.eval()
         with no_grad():
@@ -107,6 +116,7 @@ def train_epochs(model: Any, batches: Callable[[Any], Iterable[Any]],
         if improved:
             save_checkpoint(best_path, model, epoch=epoch)
         save_checkpoint(state_path, model, opt, epoch, rng_state=get_rng_state(), history=history)
+        cbs.on_epoch_end(epoch, {"loss": total / count, "val": val, "lr": rate})
     pick = max if maximize else min  # the first epoch with the best figure
     best = int(pick(range(len(history["val"])), key=history["val"].__getitem__))
     model.load_state_dict(load_checkpoint(best_path)["model"])

@@ -28,10 +28,12 @@ from typing import Any
 import numpy as np
 
 from .. import optim
+from ..random import batch_rows
 from ..tensor import Tensor, no_grad
 from .batches import as_tuple, is_arrays, length, make_batches, take, to_tensor, unpack
-from .callbacks import Callback, CallbackList, History
+from .callbacks import Callback, CallbackList, History, attached_callbacks
 from .checkpoint import load_training_state, save_training_state
+from .data_parallel import DataParallel, data_parallel_for
 from .metrics import Metric, get_metric
 from .progbar import Progbar
 
@@ -198,6 +200,7 @@ def fit(
     class_weight: dict | None = None,
     initial_epoch: int = 0,
     resume: str | os.PathLike | None = None,
+    distributed: bool | None = None,
 ) -> History:
     """Train for ``epochs`` epochs; returns a History (``history.history['loss']``, ...).
 
@@ -205,7 +208,10 @@ def fit(
     as an iterable of ``(x, y)`` / ``(x, y, sample_weight)`` batches such as a DataLoader.
     ``validation_split`` holds out the last fraction of the arrays (before shuffling, as Keras).
     ``class_weight`` ({class: weight}) weights each sample's loss. ``resume``: a checkpoint path
-    written after every epoch; if it exists, training continues from it.
+    written after every epoch; if it exists, training continues from it. ``distributed``:
+    data-parallel training over the ranks of ``mpirun`` (:mod:`deepgrad.train.data_parallel`;
+    ``batch_size`` is the global batch; one process: the same as False); None: as the
+    enclosing ``deepgrad.distributed.data_parallel()`` says (off outside it).
     """
     if "_compiled" not in self.__dict__:
         raise RuntimeError(f"fit: call {type(self).__name__}.compile(optimizer, loss) first")
@@ -228,6 +234,7 @@ def fit(
             _forward(self, xb, np.dtype(np.float32))
         dtype = _param_dtype(self)
     opt = _ensure_optimizer(self)
+    dp = data_parallel_for(self, distributed, opt)
     self.__dict__["_has_penalties"] = any(m._regularizers for m in self.modules())
     history = History()
     self.__dict__["history"] = history
@@ -235,9 +242,14 @@ def fit(
         initial_epoch = load_training_state(self, resume) + 1
         history.history = {k: list(v) for k, v in self.__dict__["_restored_history"].items()}
         history.epoch = list(range(initial_epoch))
-    cbs = CallbackList([history, *(callbacks or [])], self)
+    if dp is not None:
+        dp.start()
+    chosen = [history, *(callbacks or []), *attached_callbacks()]
+    cbs = CallbackList(chosen if dp is None else dp.callbacks(chosen), self)
     if verbose == "auto":
         verbose = 1 if getattr(sys.stdout, "isatty", lambda: False)() else 2
+    if dp is not None and dp.world.rank != 0:
+        verbose = 0
     metrics: list[Metric] = self._compiled["metrics"]
     self.__dict__["stop_training"] = False
     cbs.on_train_begin()
@@ -252,21 +264,27 @@ def fit(
         if verbose:
             print(f"Epoch {epoch + 1}/{epochs}")
         step = 0
-        for step, batch in enumerate(train_batches, 1):
+        batches = (((b, 0, 0) for b in train_batches) if dp is None
+                   else dp.batches(train_batches))
+        for step, (batch, offset, global_n) in enumerate(batches, 1):
             xb, yb, wb = unpack(batch)
             cbs.on_batch_begin(step - 1)
-            out = _forward(self, xb, dtype)
-            loss = _compute_loss(self, out, yb, wb, dtype)
-            opt.zero_grad()
-            loss.backward()
+            n = len(as_tuple(xb)[0])
+            if dp is None:
+                out = _forward(self, xb, dtype)
+                loss = _compute_loss(self, out, yb, wb, dtype)
+                opt.zero_grad()
+                loss.backward()
+                lv = float(loss.data)
+            else:
+                out, lv, n, global_n = _parallel_step(self, dp, opt, xb, yb, wb, dtype, n,
+                                                      offset, global_n)
             opt.step()
             self.apply_constraints()
-            n = len(as_tuple(xb)[0])
-            lv = float(loss.data)
-            total += lv * n
-            count += n
+            total += lv * global_n if dp is not None else lv * n
+            count += global_n if dp is not None else n
             logs = {"loss": total / count}
-            if metrics:
+            if metrics and n:
                 pred, target = _outputs_np(out), _np(yb)
                 for m in metrics:
                     m.update(target, pred)
@@ -275,13 +293,19 @@ def fit(
             cbs.on_batch_end(step - 1, {**logs, "loss": lv})
             if bar:
                 bar.update(step, logs)
-            if self.stop_training:
+            stop = self.stop_training
+            if dp is not None:
+                stop = dp.agree(stop, "the stop_training flags")
+            if stop:
+                self.__dict__["stop_training"] = True
                 break
-        logs = {"loss": total / max(count, 1), **{m.name: m.result() for m in metrics}}
+        logs = {"loss": total / max(count, 1)}
+        logs.update({m.name: m.result() for m in metrics} if dp is None
+                    else dp.metric_results(metrics))
         if validation_data is not None:
-            vx, vy = (validation_data[0], validation_data[1]) if isinstance(
-                validation_data, tuple | list) else (validation_data, None)
-            vres = evaluate(self, vx, vy, batch_size=batch_size, return_dict=True)
+            vdata = validation_data if dp is None else dp.validation_shard(validation_data)
+            vx, vy = (vdata[0], vdata[1]) if isinstance(vdata, tuple | list) else (vdata, None)
+            vres = _evaluate(self, vx, vy, batch_size, dp)
             logs.update({"val_" + k: v for k, v in vres.items()})
         lr = _learning_rate(opt)
         if bar:
@@ -289,12 +313,48 @@ def fit(
         if lr is not None:
             logs["learning_rate"] = logs["lr"] = lr
         cbs.on_epoch_end(epoch, logs)
-        if resume is not None:
+        if resume is not None and (dp is None or dp.writes):
             save_training_state(self, resume, epoch)
-        if self.stop_training:
+        stop = self.stop_training
+        if dp is not None:
+            stop = dp.agree(stop, "the stop_training flags")
+        if stop:
             break
     cbs.on_train_end()
+    if dp is not None:
+        dp.finish()
     return history
+
+
+def _parallel_step(model: Any, dp: DataParallel, opt: Any, xb: Any, yb: Any, wb: Any,
+                   dtype: np.dtype, n: int, offset: int, global_n: int
+                   ) -> tuple[Any, float, int, int]:
+    """This rank's forward and backward on its rows of the global batch, then the gradients
+    averaged over the ranks: ``(output, the global batch's loss, rows here, global rows)``."""
+    dp.check_batch(global_n)
+    dp.before_step()
+    opt.zero_grad()
+    out, local = None, 0.0
+    if n:
+        with batch_rows(offset, n, global_n):
+            out = _forward(model, xb, dtype)
+        loss = _compute_loss(model, out, yb, wb, dtype)
+        local = float(loss.data)
+        scale = dp.loss_scale(n, global_n)
+        (loss if scale == 1.0 else loss * scale).backward()
+    dp.reduce_gradients()
+    loss_sum, global_n = dp.global_loss(local * n, n)
+    return out, loss_sum / global_n, n, global_n
+
+
+def _evaluate(model: Any, vx: Any, vy: Any, batch_size: int, dp: DataParallel | None
+              ) -> dict[str, float]:
+    """The validation loss and metrics; with ``dp``, this rank's share reduced over the ranks."""
+    if dp is None:
+        return evaluate(model, vx, vy, batch_size=batch_size, return_dict=True)
+    total, count, metrics = _evaluate_sums(model, vx, vy, batch_size)
+    total, count = dp.global_loss(total, count)
+    return {"loss": total / max(count, 1), **dp.metric_results(metrics)}
 
 
 def _learning_rate(opt: Any) -> float | None:
@@ -311,29 +371,38 @@ def evaluate(
     alone without metrics) or a dict. Data as for ``fit``."""
     if "_compiled" not in self.__dict__:
         raise RuntimeError(f"evaluate: call {type(self).__name__}.compile(...) first")
-    was = self.training
-    self.eval()
-    dtype = _param_dtype(self)
-    metrics = [m.clone() for m in self._compiled["metrics"]]
+    total, count, metrics = _evaluate_sums(self, x, y, batch_size)
+    res = {"loss": total / max(count, 1), **{m.name: m.result() for m in metrics}}
+    if verbose:
+        print(" - ".join(f"{k}: {v:.4f}" for k, v in res.items()))
+    return res if return_dict else ([res["loss"], *[res[m.name] for m in metrics]]
+                                    if metrics else res["loss"])
+
+
+@no_grad()
+def _evaluate_sums(model: Any, x: Any, y: Any, batch_size: int) -> tuple[float, int, list]:
+    """(sum of the batches' loss times their size, examples, the metrics fed) in eval mode."""
+    was = model.training
+    model.eval()
+    dtype = _param_dtype(model)
+    metrics = [m.clone() for m in model._compiled["metrics"]]
     total, count = 0.0, 0
     try:
         for batch in make_batches(x, y, batch_size, False, None, "evaluate"):
             xb, yb, wb = unpack(batch, "evaluate")
-            out = _forward(self, xb, dtype)
-            loss = _compute_loss(self, out, yb, wb, dtype)
             n = len(as_tuple(xb)[0])
+            if not n:
+                continue
+            out = _forward(model, xb, dtype)
+            loss = _compute_loss(model, out, yb, wb, dtype)
             total += float(loss.data) * n
             count += n
             pred, target = _outputs_np(out), _np(yb)
             for m in metrics:
                 m.update(target, pred)
     finally:
-        self.train(was)
-    res = {"loss": total / max(count, 1), **{m.name: m.result() for m in metrics}}
-    if verbose:
-        print(" - ".join(f"{k}: {v:.4f}" for k, v in res.items()))
-    return res if return_dict else ([res["loss"], *[res[m.name] for m in metrics]]
-                                    if metrics else res["loss"])
+        model.train(was)
+    return total, count, metrics
 
 
 @no_grad()

@@ -16,7 +16,11 @@ modules that own some of those parameters directly, and the activation modules (
 
 * after a step, forward hooks go on those layers (the step is "armed"); the first forward with
   gradient recording on that runs through a layer records its output's mean, standard deviation
-  and fraction of exact zeros (dead ReLUs), on at most ``2**17`` of its values (whole examples);
+  and fraction of exact zeros, on at most ``2**17`` of its values (whole examples); for a
+  ``Sigmoid`` or ``Tanh`` the fraction of its inputs z with |z| > 4 (``saturated``: there
+  sigma'(z) < 0.018 for the sigmoid, < 0.0014 for tanh), for a ``ReLU`` or ``ReLU6`` the
+  fraction of its units (features along axis 1) that are 0 for every example of the batch
+  (``dead``: no gradient reaches their weights);
 * before the next step of that optimizer, every parameter's gradient norm ``||g||`` and weight
   norm ``||w||`` are read and the weights copied; after it, the update ratio
   ``||w_new - w_old|| / ||w_old||`` (practitioners aim at about 1e-3 per step);
@@ -25,7 +29,9 @@ modules that own some of those parameters directly, and the activation modules (
 The watch only reads (the arrays it copies are its own), so a watched training computes exactly
 what an unwatched one does. A sample is taken at most every ``interval`` seconds per optimizer,
 and never sooner than its own cost divided by ``budget`` (1%) after the last one: what the watch
-spends stays under 1% of the wall time per optimizer whatever the model's size. Finding an
+spends stays under 1% of the wall time per optimizer whatever the model's size. With ``every=k``
+(and ``interval=0, budget=None``) the steps sampled are instead the k+1-th, 2k+1-th, ... of each
+optimizer (the training X-ray, :class:`deepgrad.train.XRay`, samples this way). Finding an
 optimizer's module is done once (a scan of the garbage collector's objects, tens of
 milliseconds, unless a model already watched holds its parameters); scans beyond the first
 0.2 s wait until they fit in the same 1% of the watched time. Between samples its cost is two
@@ -33,14 +39,15 @@ dictionary look-ups per step; without a watch ``step()`` checks two
 empty dicts and ``Module.__call__`` is untouched. Optimizers over tensors that belong to no
 module (the optimization lab's 2-D points) are left out.
 
-A record (the sink gets it as a dict of JSON-able values, floats to 4 significant digits, the
-non-finite as the strings ``"nan"``, ``"inf"``, ``"-inf"``)::
+A record (the sink gets it as a dict of JSON-able values, floats to 4 significant digits or
+``digits``, all of them with ``digits=None``, the non-finite as the strings ``"nan"``, ``"inf"``,
+``"-inf"``; ``saturated`` and ``dead`` are None for the layers they do not apply to)::
 
     {"model": "m1", "label": "Sequential", "step": 120, "time": 3.52, "cost": 0.0021,
      "params": [{"name": "0.weight", "layer": "0", "shape": [32, 1, 3, 3],
                  "grad": 0.0312, "norm": 5.71, "update": 0.00102}, ...],
-     "layers": [{"name": "0", "type": "Conv2d", "size": 288,
-                 "mean": 0.012, "std": 0.41, "zeros": 0.0}, ...],
+     "layers": [{"name": "0", "type": "Conv2d", "size": 288, "mean": 0.012, "std": 0.41,
+                 "zeros": 0.0, "saturated": None, "dead": None}, ...],
      "omitted": {"layers": 0, "params": 0}}
 
 ``label(module, "generator")`` names a model in the records (tasks that train several, such as
@@ -70,7 +77,8 @@ from ..optim.optimizer import (
 )
 from ..tensor import Tensor, is_grad_enabled
 
-__all__ = ["LayerWatch", "watching", "label", "activation_stats", "ACTIVATIONS"]
+__all__ = ["LayerWatch", "watching", "label", "activation_stats", "unit_stats", "ACTIVATIONS",
+           "SATURATION"]
 
 ACTIVATIONS: tuple[type[Module], ...] = (
     _act.ReLU, _act.ReLU6, _act.LeakyReLU, _act.ELU, _act.SELU, _act.Sigmoid, _act.Tanh,
@@ -79,6 +87,9 @@ ACTIVATIONS: tuple[type[Module], ...] = (
 """Parameter-free modules whose outputs are watched as layers of their own."""
 
 SAMPLE_VALUES = 1 << 17  # activation statistics on at most this many values (whole examples)
+SATURATION = 4.0  # a sigmoid or tanh unit is saturated where |z| > SATURATION
+_SQUASHING = (_act.Sigmoid, _act.Tanh)
+_RECTIFIERS = (_act.ReLU, _act.ReLU6)
 FREE_SCAN = 0.2  # seconds of module look-ups (gc scans) before they count against the budget
 
 _LABELS: weakref.WeakKeyDictionary[Module, str] = weakref.WeakKeyDictionary()
@@ -92,10 +103,11 @@ def label(module: Module, name: str, replace: bool = True) -> Module:
     return module
 
 
-def _num(v: float) -> float | str:
-    """A float as the records carry it: 4 significant digits, non-finite as a string."""
+def _num(v: float, digits: int | None = 4) -> float | str:
+    """A float as the records carry it: ``digits`` significant digits (None: all), non-finite
+    as a string."""
     if math.isfinite(v):
-        return float(f"{v:.4g}")
+        return float(v) if digits is None else float(f"{v:.{digits}g}")
     return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
 
 
@@ -114,11 +126,35 @@ def _values(out: Any) -> np.ndarray | None:
 def activation_stats(x: np.ndarray, limit: int = SAMPLE_VALUES) -> dict[str, float]:
     """Mean, standard deviation and fraction of exact zeros of ``x`` (unrounded); beyond
     ``limit`` values, of its first examples (along axis 0) holding at most that many."""
-    if x.size > limit and x.ndim > 1 and len(x) > 1:
-        x = x[: max(1, limit // (x.size // len(x)))]
+    x = _head(x, limit)
     n = x.size
     return {"mean": float(x.mean()), "std": float(x.std()),
             "zeros": 1.0 - np.count_nonzero(x) / n}
+
+
+def _head(x: np.ndarray, limit: int) -> np.ndarray:
+    """Beyond ``limit`` values, the first examples (along axis 0) holding at most that many."""
+    if x.size > limit and x.ndim > 1 and len(x) > 1:
+        return x[: max(1, limit // (x.size // len(x)))]
+    return x
+
+
+def unit_stats(module: Module, inputs: Any, x: np.ndarray,
+               limit: int = SAMPLE_VALUES) -> dict[str, float]:
+    """``saturated`` for a Sigmoid or Tanh: the fraction of its inputs z with |z| > SATURATION;
+    ``dead`` for a ReLU or ReLU6 of output ``x``: the fraction of units (features along axis 1)
+    that are 0 for every example (and position); both on at most ``limit`` values (the first
+    examples). Empty for other modules."""
+    if isinstance(module, _SQUASHING):
+        z = _values(inputs)
+        if z is not None:
+            z = _head(z, limit)
+            return {"saturated": float(np.count_nonzero(np.abs(z) > SATURATION)) / z.size}
+    elif isinstance(module, _RECTIFIERS) and x.ndim >= 2:
+        x = _head(x, limit)
+        alive = np.any(np.moveaxis(x, 1, 0).reshape(x.shape[1], -1) != 0, axis=1)
+        return {"dead": 1.0 - float(np.count_nonzero(alive)) / len(alive)}
+    return {}
 
 
 def _spaced(items: list[Any], n: int) -> list[Any]:
@@ -163,19 +199,28 @@ class LayerWatch:
 
     ``sink(record)`` receives each sample; ``interval`` is the least time in seconds between
     two samples of one optimizer, ``budget`` the largest fraction of the time its samples may
-    take (None: no limit, every step after the first may be sampled, for tests); at most
+    take (None: no limit, every step after the first may be sampled, for tests); ``every``
+    (None: any step) samples only steps k+1, 2k+1, ... of each optimizer; at most
     ``max_layers`` layers and ``max_params`` parameter tensors per model (evenly
-    spaced through it when it has more) and ``max_models`` models are kept.
+    spaced through it when it has more) and ``max_models`` models are kept; ``digits``
+    significant digits in the records (None: unrounded).
     """
 
     def __init__(self, sink: Callable[[dict[str, Any]], None], *, interval: float = 0.25,
                  budget: float | None = 0.01, max_layers: int = 64, max_params: int = 128,
-                 max_models: int = 8) -> None:
+                 max_models: int = 8, every: int | None = None,
+                 digits: int | None = 4) -> None:
         if interval < 0 or not 0 < (budget or 1) <= 1 or min(max_layers, max_params,
                                                              max_models) < 1:
             raise ValueError(f"LayerWatch: interval must be >= 0, budget in (0, 1] and the "
                              f"maxima >= 1, got {interval}, {budget}, {max_layers}, "
                              f"{max_params}, {max_models}")
+        if every is not None and (isinstance(every, bool) or not isinstance(every, int)
+                                  or every < 1):
+            raise ValueError(f"LayerWatch: every must be a positive int or None, got {every!r}")
+        if digits is not None and (not isinstance(digits, int) or digits < 1):
+            raise ValueError(f"LayerWatch: digits must be a positive int or None, got {digits!r}")
+        self.every, self.digits = every, digits
         self.sink = sink
         self.interval, self.budget = float(interval), budget
         self.max_layers, self.max_params, self.max_models = max_layers, max_params, max_models
@@ -254,7 +299,8 @@ class LayerWatch:
             if m.before is not None:
                 self._finish(m)
                 now = time.perf_counter()
-            if m.armed is None and now >= m.due:
+            if m.armed is None and now >= m.due and (self.every is None
+                                                     or m.steps % self.every == 0):
                 self._arm(m, now)
             for other in self._models:  # an optimizer no longer stepped: its hooks come off
                 if other.armed is not None and now - other.armed > 30.0:
@@ -361,7 +407,7 @@ class LayerWatch:
                 t = time.perf_counter()
                 x = _values(output)
                 if x is not None:
-                    ly.stats = activation_stats(x)
+                    ly.stats = {**activation_stats(x), **unit_stats(module, inputs, x)}
                 m.spent += time.perf_counter() - t
         return hook
 
@@ -388,16 +434,17 @@ class LayerWatch:
         for (name, layer, p), (gn, wn, old) in zip(m.params, m.before or [], strict=True):
             update = None
             if old is not None and wn > 0:
-                update = _num(float(np.linalg.norm(p.data - old)) / wn)
+                update = _num(float(np.linalg.norm(p.data - old)) / wn, self.digits)
             params.append({"name": name, "layer": layer, "shape": list(p.data.shape),
-                           "grad": None if gn is None else _num(gn), "norm": _num(wn),
-                           "update": update})
+                           "grad": None if gn is None else _num(gn, self.digits),
+                           "norm": _num(wn, self.digits), "update": update})
         layers = []
         for ly in m.layers:
             row: dict[str, Any] = {"name": ly.name, "type": type(ly.module).__name__,
-                                   "size": ly.size, "mean": None, "std": None, "zeros": None}
+                                   "size": ly.size, "mean": None, "std": None, "zeros": None,
+                                   "saturated": None, "dead": None}
             if ly.stats is not None:
-                row.update({k: _num(v) for k, v in ly.stats.items()})
+                row.update({k: _num(v, self.digits) for k, v in ly.stats.items()})
             layers.append(row)
         self._disarm(m)
         end = time.perf_counter()
@@ -405,7 +452,8 @@ class LayerWatch:
         m.due = end + max(self.interval, cost / self.budget if self.budget else 0.0)
         self.samples += 1
         self.sink({"model": m.key, "label": m.label, "step": m.steps,
-                   "time": round(end - self._t0, 2), "cost": _num(cost), "params": params,
+                   "time": round(end - self._t0, 2), "cost": _num(cost, self.digits),
+                   "params": params,
                    "layers": layers, "omitted": dict(m.omitted)})
 
 

@@ -38,6 +38,8 @@ NAME = "autoencoder"
 WEEK = 4
 SUMMARY = "PCA, dense, conv and denoising autoencoders; image retrieval and morphing"
 HEADLINE = "test_mse_conv"
+DISTRIBUTED = True  # the three networks train through fit (PCA's few full-batch steps
+# are repeated on every rank)
 
 MODELS = ("pca", "dense", "conv", "denoising")
 TEST_NOISE_SEED = 20_13  # the noisy test inputs are the same in every run
