@@ -30,6 +30,14 @@ def test_every_week_has_a_notebook():
     assert weeks == {f"week{i}" for i in range(1, 7)}, sorted(p.name for p in NOTEBOOKS)
 
 
+def test_every_task_is_run_by_a_notebook():
+    from deepgrad.tasks import TASKS
+
+    text = "".join(p.read_text() for p in (ROOT / "tools" / "notebook_sources").glob("*.py"))
+    missing = [name for name in TASKS if f'nb.run("{name}"' not in text]
+    assert missing == [], f"tasks no notebook runs: {missing}"
+
+
 def test_committed_notebooks_are_their_sources_without_outputs():
     pytest.importorskip("nbformat", reason="needs nbformat (the test extra)")
     gen = _generator()
