@@ -17,6 +17,7 @@ from deepgrad.tasks import TaskError, load_run, run_task, segmentation
 from deepgrad.tasks.segmentation import Segmenter, score
 from deepgrad.tasks.segmentation.components import components_labels, crop_object
 from deepgrad.tasks.segmentation.metrics import confusion, iou_per_class, mean_iou
+from deepgrad.tasks.segmentation.training import predict_batches, standardize
 
 VARIANTS = ("unpool", "transposed", "components")
 CLASSES = ["background", "zero", "one", "two", "three", "four", "five", "six", "seven",
@@ -83,7 +84,13 @@ def test_load_reproduces_the_test_metrics(quick_run):
     test = coco_dense(out / "scenes", "test", 64)
     for v in ("unpool", "transposed"):
         pred = np.stack([seg.predict(img, v) for img in test.images])
-        assert mean_iou(confusion(test.labels, pred, 11)) == pytest.approx(
+        # one image at a time multiplies in another order than the run's batches: a pixel whose
+        # two best logits tie within float32 rounding may flip (the one-epoch QUICK networks
+        # have many near-ties), nothing more
+        in_run = np.concatenate([o.argmax(1) for o in predict_batches(seg.nets[v],
+                                                                      standardize(test.images))])
+        assert (pred != in_run).mean() < 1e-4, v
+        assert mean_iou(confusion(test.labels, in_run, 11)) == pytest.approx(
             result.metrics[f"miou_{v}"], abs=1e-12)
     odd = seg.predict(test.images[0][:50, :37])  # padded to 56 x 40 inside, cut back
     assert odd.shape == (50, 37)
