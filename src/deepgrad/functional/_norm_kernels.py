@@ -252,10 +252,10 @@ def _pl_stats(x, xs, dims, k, s1, s2):
                     v = xr[q + u] - kc
                     t1[u] += v
                     t2[u] += v * v
-            for q in range(full, ln):
+            for q in range(full, ln):  # the tail (a whole 7x7 plane) on its own lanes too
                 v = xr[q] - kc
-                t1[0] += v
-                t2[0] += v * v
+                t1[q - full] += v
+                t2[q - full] += v * v
         s1[ch] = t1.sum()
         s2[ch] = t2.sum()
 
@@ -280,8 +280,8 @@ def _pl_reduce(d, ds, x, xs, dims, mu, s1, s2):
                     t2[u] += g * (xr[q + u] - mc)
             for q in range(full, ln):
                 g = dr[q]
-                t1[0] += g
-                t2[0] += g * (xr[q] - mc)
+                t1[q - full] += g
+                t2[q - full] += g * (xr[q] - mc)
         s1[ch] = t1.sum()
         s2[ch] = t2.sum()
 
