@@ -252,10 +252,10 @@ def _pl_stats(x, xs, dims, k, s1, s2):
                     v = xr[q + u] - kc
                     t1[u] += v
                     t2[u] += v * v
-            for q in range(full, ln):  # the tail (a whole 7x7 plane) on its own lanes too
-                v = xr[q] - kc
-                t1[q - full] += v
-                t2[q - full] += v * v
+            for u in range(ln - full):  # the tail (a whole 7x7 plane) on its own lanes too
+                v = x[o + full + u] - kc
+                t1[u] += v
+                t2[u] += v * v
         s1[ch] = t1.sum()
         s2[ch] = t2.sum()
 
@@ -278,10 +278,10 @@ def _pl_reduce(d, ds, x, xs, dims, mu, s1, s2):
                     g = dr[q + u]
                     t1[u] += g
                     t2[u] += g * (xr[q + u] - mc)
-            for q in range(full, ln):
-                g = dr[q]
-                t1[q - full] += g
-                t2[q - full] += g * (xr[q] - mc)
+            for u in range(ln - full):
+                g = d[od + full + u]
+                t1[u] += g
+                t2[u] += g * (x[ox + full + u] - mc)
         s1[ch] = t1.sum()
         s2[ch] = t2.sum()
 
