@@ -90,14 +90,18 @@ class Layout:
             return None
         return a.strides[0] // e, a.strides[1] // e, 1
 
+    def conform(self, a: np.ndarray) -> np.ndarray:
+        """``a`` itself when it fits this walk, else a copy of it in this layout."""
+        if self.strides(a) is not None:
+            return a
+        b = self.empty(a.dtype)
+        np.copyto(b, a)
+        return b
+
     def args(self, a: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int]]:
         """(flat view, strides) of ``a``, copied into this layout first when it does not fit."""
-        s = self.strides(a)
-        if s is None:
-            b = self.empty(a.dtype)
-            np.copyto(b, a)
-            a, s = b, self.strides(b)
-        return _flat(a), s  # type: ignore[return-value]
+        a = self.conform(a)
+        return _flat(a), self.strides(a)  # type: ignore[return-value]
 
     def empty(self, dtype: np.dtype) -> np.ndarray:
         """A new array of the input's shape in this layout, without gaps."""
