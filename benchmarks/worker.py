@@ -69,7 +69,10 @@ def main(argv: list[str] | None = None) -> int:
             ]
         except ImportError:
             blas = ["threadpoolctl not installed"]
-        info["backend"] = f"numpy {np.__version__}, " + "; ".join(blas)
+        from deepgrad._blas import blas_info
+
+        gemm = blas_info().split("; ", 1)[-1]  # the float32 GEMM the conv row blocks use
+        info["backend"] = f"numpy {np.__version__}, " + "; ".join(blas) + f"; {gemm}"
     base = _rss_kb("VmRSS")
     _reset_peak()
     batch = args.batch or wl.batch

@@ -293,3 +293,73 @@ def test_relu_small_arrays_take_numpy(monkeypatch):
     monkeypatch.setattr(A, "_relu_forward", lambda *a: calls.append(a))
     F.relu(dg.tensor(randn(4, 100)))
     assert not calls and 400 < A.RELU_JIT_MIN
+
+
+# ------------------------------------------------------- leaky_relu: compiled pass vs NumPy
+@pytest.mark.parametrize("slope", [0.2, 0.01])
+@pytest.mark.parametrize("layout", ["nchw", "channels_last", "noncontiguous", "2d"])
+def test_leaky_relu_both_paths(monkeypatch, slope, layout):
+    """PyTorch parity (forward, gradient; float64 gradcheck) on the compiled passes (threshold
+    lowered; the calls counted) and on NumPy."""
+    for on in [True, False] if _jit.enabled() else [False]:
+        monkeypatch.setattr(_jit, "ENABLED", on)
+        monkeypatch.setattr(A, "RELU_JIT_MIN", 1)
+        calls: list[str] = []
+        for name in ("_leaky_forward", "_leaky_backward"):
+            kernel = getattr(A, name)
+            monkeypatch.setattr(
+                A, name, lambda *a, k=kernel, n=name, c=calls: (c.append(n), k(*a))[1]
+            )
+        x = away_from_kinks(2, 3, 5, 4, seed=5)
+        kwargs = {}
+        if layout == "channels_last":
+            x = _cl(x)
+        elif layout == "noncontiguous":
+            kwargs["noncontiguous"] = True
+        elif layout == "2d":
+            x = x.reshape(6, 20)
+        check(lambda t: F.leaky_relu(t, slope), lambda t: TF.leaky_relu(t, slope), [x], **kwargs)
+        assert ("_leaky_forward" in calls) == on
+        if on and layout in ("nchw", "2d"):
+            assert "_leaky_backward" in calls
+
+
+@pytest.mark.parametrize(
+    "x_layout,d_layout", [(_gapped, _gapped), (_gapped, _cl), (_cl, lambda a: a), (_cl, _cl)]
+)
+def test_leaky_relu_compiled_equals_numpy_bit_for_bit(x_layout, d_layout):
+    """At the real threshold, in a convolution's layouts: the compiled passes give NumPy's
+    values bit for bit (zeros' signs, NaN and inf inputs and deltas), in x's memory order; a
+    non-positive slope takes NumPy (the output's sign would not tell where x > 0)."""
+    if not _jit.enabled():
+        pytest.skip("numba not installed or DEEPGRAD_NO_JIT set")
+    shape = (2, 32, 32, 32)
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(shape).astype(np.float32)
+    x[0, 0, 0, :6] = [0.0, -0.0, np.nan, -1.0, np.inf, -np.inf]
+    d = rng.standard_normal(shape).astype(np.float32)
+    d[0, 0, 0, 3:6] = [np.nan, np.inf, -np.inf]
+    x, d = x_layout(x), d_layout(d)
+    got = {}
+    for on in (True, False):
+        _jit.ENABLED = on
+        try:
+            t = dg.Tensor(x, requires_grad=True)
+            y = F.leaky_relu(t, 0.2)
+            with np.errstate(invalid="ignore"):
+                y.backward(d)
+            got[on] = (y.data, t.grad)
+        finally:
+            _jit.ENABLED = True
+    for a, b in zip(got[True], got[False], strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
+    assert got[True][0].strides == np.empty_like(x).strides
+    calls = []
+    real = A._leaky_forward
+    A._leaky_forward = lambda *a: calls.append(a) or real(*a)
+    try:
+        F.leaky_relu(dg.Tensor(x), -0.5)
+    finally:
+        A._leaky_forward = real
+    assert not calls

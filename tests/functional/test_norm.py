@@ -14,7 +14,9 @@ from deepgrad.functional.norm import batch_norm, group_norm, layer_norm
 from deepgrad.tensor import make_result
 from parity import check, randn
 
-BN_SHAPES = [(8, 3), (2, 3), (4, 5, 7), (1, 3, 6), (3, 4, 5, 6), (1, 2, 3, 3), (2, 3, 2, 2, 2)]
+# (2, 3, 9, 9): 81-pixel planes, a full block of the plane kernels' lanes and a tail
+BN_SHAPES = [(8, 3), (2, 3), (4, 5, 7), (1, 3, 6), (3, 4, 5, 6), (1, 2, 3, 3), (2, 3, 9, 9)]
+BN_SHAPES += [(2, 3, 2, 2, 2)]
 AFFINE = ["wb", "none", "w", "b"]
 
 

@@ -75,3 +75,34 @@ def _relu_backward(d, sd, out, so, g, sg, dims):
             gr = g[c : c + run]
             for k in range(run):
                 gr[k] = dr[k] if orow[k] > 0 else dr[k] * 0
+
+
+@_jit.jit
+def _leaky_forward(x, sx, out, so, dims, slope):
+    """out = x where x > 0, else slope * x (NaN stays NaN), run by run, as relu's pass."""
+    r1, r2, run = dims
+    for i in range(r1):
+        for j in range(r2):
+            a = (i * sx[0] + j * sx[1]) & _NONNEG
+            b = (i * so[0] + j * so[1]) & _NONNEG
+            xr = x[a : a + run]
+            orow = out[b : b + run]
+            for k in range(run):
+                v = xr[k]
+                orow[k] = v if v > 0 else v * slope
+
+
+@_jit.jit
+def _leaky_backward(d, sd, out, so, g, sg, dims, slope):
+    """g = delta where out > 0, else slope * delta (for slope > 0, out > 0 exactly where x > 0)."""
+    r1, r2, run = dims
+    for i in range(r1):
+        for j in range(r2):
+            a = (i * sd[0] + j * sd[1]) & _NONNEG
+            b = (i * so[0] + j * so[1]) & _NONNEG
+            c = (i * sg[0] + j * sg[1]) & _NONNEG
+            dr = d[a : a + run]
+            orow = out[b : b + run]
+            gr = g[c : c + run]
+            for k in range(run):
+                gr[k] = dr[k] if orow[k] > 0 else dr[k] * slope

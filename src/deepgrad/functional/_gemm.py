@@ -9,6 +9,8 @@ strides (``lda``) taken from the views, so sub-blocks of a buffer need no copy.
 When that library cannot be found (a NumPy built against another BLAS, or the environment
 variable ``DEEPGRAD_NO_CBLAS=1``), :func:`gemm` falls back to ``np.matmul`` plus an in-place add,
 and :data:`HAVE_CBLAS` is False so callers can prefer an algorithm that suits plain NumPy.
+A float32 product that runs on one thread goes to ``_blas.serial_sgemm`` (oneDNN's sgemm where
+it is installed and measured faster), chosen in one visible line of :func:`_sgemm_for`.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ from .._blas import (  # noqa: F401  (HAVE_CBLAS, blas_info: re-exported for the
     _only_our_threads,
     blas_info,
     blas_threads,
+    one_blas_thread,
     quiet_blas,
+    serial_sgemm,
 )
 
 __all__ = [
@@ -48,6 +52,17 @@ __all__ = [
     "blas_threads",
     "quiet_blas",
 ]
+
+_F32 = np.dtype(np.float32)
+
+
+def _sgemm_for(dt: np.dtype):
+    """The ?gemm to call for dtype ``dt`` now: oneDNN's on one thread where chosen, else
+    OpenBLAS's."""
+    if dt == _F32 and one_blas_thread() and (fast := serial_sgemm()) is not None:
+        return fast
+    return _BLAS.fns[dt]
+
 
 def _blasable(x: np.ndarray) -> bool:
     return (
@@ -90,7 +105,7 @@ def gemm(
         and _blasable(c)
         and c.flags.writeable
     ):
-        _call(_BLAS, a, b, c, alpha, beta, trans_a, trans_b)
+        _call(_BLAS, a, b, c, alpha, beta, trans_a, trans_b, _sgemm_for(c.dtype))
         return c
     opa = a.T if trans_a else a
     opb = b.T if trans_b else b
@@ -155,11 +170,9 @@ def gemm_blocks(
         return
     dt = c.array.dtype
     if _BLAS is None or dt not in _BLAS.fns or a.array.dtype != dt or b.array.dtype != dt:
-        gemm(
-            a.block(*ab), b.block(*bb), c.block(*cb), beta=beta, trans_a=trans_a, trans_b=trans_b
-        )
+        gemm(a.block(*ab), b.block(*bb), c.block(*cb), beta=beta, trans_a=trans_a, trans_b=trans_b)
         return
-    _BLAS.fns[dt](
+    _sgemm_for(dt)(
         _ROW_MAJOR,
         _TRANS if trans_a else _NO_TRANS,
         _TRANS if trans_b else _NO_TRANS,
@@ -235,8 +248,6 @@ def split_rows(fn: Callable[[int, int], Any], total: int) -> list[Any]:
         _BLAS.cpu_number.value = before
 
 
-
-
 # Below this many FLOPs one GEMM runs on one BLAS thread (see one_thread_if_small). Measured
 # here (2 cores, load average ~17 from other jobs): 196x240 @ 240x80 took 24 ms min on
 # OpenBLAS's 2 threads and 0.09 ms on 1; 49x320 @ 320x1280 (40 MFLOP) 51 ms against 0.55 ms.
@@ -250,8 +261,12 @@ def one_thread_if_small(flops: float) -> Iterator[None]:
     :data:`SMALL_GEMM_FLOPS`: waking OpenBLAS's workers for a small product (batch-1 layers)
     costs more than the product, and on a busy machine a descheduled worker costs a whole
     time slice. Only when safe (no other Python thread could be in BLAS); otherwise a no-op."""
-    if (flops >= SMALL_GEMM_FLOPS or _BLAS is None or _BLAS.cpu_number is None
-            or not _only_our_threads()):
+    if (
+        flops >= SMALL_GEMM_FLOPS
+        or _BLAS is None
+        or _BLAS.cpu_number is None
+        or not _only_our_threads()
+    ):
         yield
         return
     before = _BLAS.cpu_number.value

@@ -90,14 +90,18 @@ class Layout:
             return None
         return a.strides[0] // e, a.strides[1] // e, 1
 
+    def conform(self, a: np.ndarray) -> np.ndarray:
+        """``a`` itself when it fits this walk, else a copy of it in this layout."""
+        if self.strides(a) is not None:
+            return a
+        b = self.empty(a.dtype)
+        np.copyto(b, a)
+        return b
+
     def args(self, a: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int]]:
         """(flat view, strides) of ``a``, copied into this layout first when it does not fit."""
-        s = self.strides(a)
-        if s is None:
-            b = self.empty(a.dtype)
-            np.copyto(b, a)
-            a, s = b, self.strides(b)
-        return _flat(a), s  # type: ignore[return-value]
+        a = self.conform(a)
+        return _flat(a), self.strides(a)  # type: ignore[return-value]
 
     def empty(self, dtype: np.dtype) -> np.ndarray:
         """A new array of the input's shape in this layout, without gaps."""
@@ -252,10 +256,10 @@ def _pl_stats(x, xs, dims, k, s1, s2):
                     v = xr[q + u] - kc
                     t1[u] += v
                     t2[u] += v * v
-            for q in range(full, ln):
-                v = xr[q] - kc
-                t1[0] += v
-                t2[0] += v * v
+            for u in range(ln - full):  # the tail (a whole 7x7 plane) on its own lanes too
+                v = x[o + full + u] - kc
+                t1[u] += v
+                t2[u] += v * v
         s1[ch] = t1.sum()
         s2[ch] = t2.sum()
 
@@ -278,10 +282,10 @@ def _pl_reduce(d, ds, x, xs, dims, mu, s1, s2):
                     g = dr[q + u]
                     t1[u] += g
                     t2[u] += g * (xr[q + u] - mc)
-            for q in range(full, ln):
-                g = dr[q]
-                t1[0] += g
-                t2[0] += g * (xr[q] - mc)
+            for u in range(ln - full):
+                g = d[od + full + u]
+                t1[u] += g
+                t2[u] += g * (x[ox + full + u] - mc)
         s1[ch] = t1.sum()
         s2[ch] = t2.sum()
 

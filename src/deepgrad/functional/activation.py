@@ -19,6 +19,8 @@ from .._jit import flat as _flat
 from ..tensor import Tensor, make_result
 from ._activation_kernels import (  # noqa: F401  (tests switch these here)
     RELU_JIT_MIN,
+    _leaky_backward,
+    _leaky_forward,
     _relu_backward,
     _relu_forward,
     _relu_runs,
@@ -49,8 +51,10 @@ def _floating(t: Tensor, op: str) -> np.ndarray:
     """``_as_1d`` for the activations PyTorch defines on floating point only (an integer input
     would be silently truncated or fail inside NumPy)."""
     if t.data.dtype.kind != "f":
-        raise TypeError(f"{op}: the input must be floating point, got dtype {t.data.dtype} "
-                        "(convert it with .float())")
+        raise TypeError(
+            f"{op}: the input must be floating point, got dtype {t.data.dtype} "
+            "(convert it with .float())"
+        )
     return _as_1d(t)
 
 
@@ -103,13 +107,23 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 
 def leaky_relu(
-    input: Tensor, negative_slope: float = 0.01, inplace: bool = False  # noqa: A002
+    input: Tensor,
+    negative_slope: float = 0.01,
+    inplace: bool = False,  # noqa: A002
 ) -> Tensor:
-    """out = x if x > 0 else negative_slope * x;  dC/dx = delta * (1 or negative_slope)."""
+    """out = x if x > 0 else negative_slope * x;  dC/dx = delta * (1 or negative_slope).
+
+    With a positive slope and at least RELU_JIT_MIN elements: one compiled pass each way, as
+    relu (``_leaky_relu_compiled``); otherwise NumPy.
+    """
     if inplace:
         return _in_place(leaky_relu, input, "leaky_relu_", negative_slope)
     x = _floating(input, "leaky_relu")
     slope = x.dtype.type(negative_slope)
+    if slope > 0 and x.size >= RELU_JIT_MIN and _jit.enabled():
+        fast = _leaky_relu_compiled(input, x, slope)
+        if fast is not None:
+            return fast
     scale = (x > 0).astype(x.dtype)  # local derivative: 1 where x > 0, slope elsewhere
     scale *= 1 - slope
     scale += slope
@@ -117,6 +131,33 @@ def leaky_relu(
 
     def backward(delta: np.ndarray) -> tuple:
         return (delta * scale,)
+
+    return make_result(out.reshape(input.shape), (input,), backward, "leaky_relu")
+
+
+def _leaky_relu_compiled(input: Tensor, x: np.ndarray, slope: np.floating) -> Tensor | None:  # noqa: A002
+    """leaky_relu by one compiled pass forward and one backward (slope > 0, so the backward
+    reads the output's sign: out > 0 exactly where x > 0); None when the layout does not fit."""
+    out = np.empty_like(x)  # x's memory order, without gaps
+    runs = _relu_runs(x, out)
+    if runs is None:
+        return None
+    dims, (sx, so) = runs
+    _leaky_forward(_flat(x), sx, _flat(out, True), so, dims, slope)
+
+    def backward(delta: np.ndarray) -> tuple:
+        d = delta.reshape(out.shape)
+        if d.dtype == out.dtype:
+            g = np.empty_like(out)
+            runs = _relu_runs(out, d, g)
+            if runs is not None:
+                dims, (so, sd, sg) = runs
+                _leaky_backward(_flat(d), sd, _flat(out), so, _flat(g, True), sg, dims, slope)
+                return (g,)
+        scale = (out > 0).astype(out.dtype)  # layouts with no common run: NumPy's passes
+        scale *= 1 - slope
+        scale += slope
+        return (d * scale,)
 
     return make_result(out.reshape(input.shape), (input,), backward, "leaky_relu")
 

@@ -9,6 +9,8 @@ and weight gradient.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..tensor import Tensor, make_result
@@ -18,7 +20,16 @@ from .conv import IntPair, _check_ranks, _pair, checked_operands, unbatched
 __all__ = ["conv_transpose2d", "conv_transpose1d"]
 
 
-def _transpose_geometry(
+def _transpose_geometry(*args) -> K.ConvGeometry:
+    """:func:`_new_transpose_geometry`, cached as conv2d's (a layer called again with the same
+    shapes reuses the geometry and its tap plan)."""
+    try:
+        return _cached_transpose_geometry(*args)
+    except TypeError:  # unhashable arguments (lists): no caching
+        return _new_transpose_geometry(*args)
+
+
+def _new_transpose_geometry(
     op: str,
     x_shape: tuple[int, ...],
     w_shape: tuple[int, ...],
@@ -70,6 +81,9 @@ def _transpose_geometry(
     return K.ConvGeometry(
         n, og * groups, hout, wout, c, kh, kw, sh, sw, ph, ph, pw, pw, dh, dw, int(groups)
     )
+
+
+_cached_transpose_geometry = functools.lru_cache(maxsize=256)(_new_transpose_geometry)
 
 
 def conv_transpose2d(

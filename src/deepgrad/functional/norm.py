@@ -239,7 +239,7 @@ def _batch_norm_compiled(input, weight, bias, lay, w, b, rm, rv, training, momen
     out = K.affine(x, lay, mu, k, beta)
 
     def backward(delta: np.ndarray) -> tuple:
-        delta = delta.astype(dt, copy=False)
+        delta = lay.conform(delta.astype(dt, copy=False))  # one copy for both passes, if any
         want_w = weight is not None and weight.requires_grad
         want_b = bias is not None and bias.requires_grad
         gx = gw = gb = None
