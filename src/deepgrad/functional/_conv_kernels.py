@@ -16,8 +16,10 @@ group): the output is computed on the same grid, one GEMM per kernel tap, each a
 the output (``out[r] += xq[r + shift] @ W_ab^T``): no im2col copy and, in backward, no col2im.
 Grid rows that fall in a gap are computed and dropped (the output is returned as a strided
 NCHW-shaped view of (H, N, W, C) memory); strided convolutions split the input into phases
-first. General path (few channels, or no BLAS with beta): im2col through a single
-``as_strided`` copy and one (batched) GEMM; col2im by one strided add per tap.
+side by side in a row first, and the taps that read one row shift of consecutive phases are
+one GEMM (``ConvGeometry.tap_runs``). General path (few channels, or no BLAS with beta):
+im2col through a single ``as_strided`` copy and one (batched) GEMM; col2im by one strided add
+per tap.
 
 Backward follows the notes' rule for shared weights: each output position's gradient is first
 computed as if it had its own copy of the kernel, ``delta[n, o, i, j] * x_patch``; the gradients
