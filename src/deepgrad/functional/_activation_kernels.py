@@ -62,22 +62,6 @@ def _relu_forward(x, sx, out, so, dims):
 
 
 @_jit.jit
-def _relu_backward(d, sd, out, so, g, sg, dims):
-    """g = delta * [out > 0] (bit for bit NumPy's: a NaN or inf delta at out <= 0 gives NaN)."""
-    r1, r2, run = dims
-    for i in range(r1):
-        for j in range(r2):
-            a = (i * sd[0] + j * sd[1]) & _NONNEG
-            b = (i * so[0] + j * so[1]) & _NONNEG
-            c = (i * sg[0] + j * sg[1]) & _NONNEG
-            dr = d[a : a + run]
-            orow = out[b : b + run]
-            gr = g[c : c + run]
-            for k in range(run):
-                gr[k] = dr[k] if orow[k] > 0 else dr[k] * 0
-
-
-@_jit.jit
 def _leaky_forward(x, sx, out, so, dims, slope):
     """out = x where x > 0, else slope * x (NaN stays NaN), run by run, as relu's pass."""
     r1, r2, run = dims
@@ -94,7 +78,8 @@ def _leaky_forward(x, sx, out, so, dims, slope):
 
 @_jit.jit
 def _leaky_backward(d, sd, out, so, g, sg, dims, slope):
-    """g = delta where out > 0, else slope * delta (for slope > 0, out > 0 exactly where x > 0)."""
+    """g = delta where out > 0, else slope * delta (for slope > 0, out > 0 exactly where x > 0;
+    slope 0 is relu's backward, see :func:`_relu_backward`)."""
     r1, r2, run = dims
     for i in range(r1):
         for j in range(r2):
@@ -106,3 +91,9 @@ def _leaky_backward(d, sd, out, so, g, sg, dims, slope):
             gr = g[c : c + run]
             for k in range(run):
                 gr[k] = dr[k] if orow[k] > 0 else dr[k] * slope
+
+
+def _relu_backward(d, sd, out, so, g, sg, dims):
+    """g = delta * [out > 0]: the leaky pass with slope 0 (bit for bit NumPy's product: a NaN or
+    inf delta at out <= 0 gives delta * 0 = NaN)."""
+    _leaky_backward(d, sd, out, so, g, sg, dims, 0.0)
