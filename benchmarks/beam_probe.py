@@ -17,22 +17,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import time
 
 import numpy as np
 
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+from .machine import cpu_name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                 times[name].append((time.perf_counter() - w0, time.process_time() - c0))
     print(f"beam search (width {args.beam}) vs greedy, batch {args.batch}, {what} "
           f"{cfg.attention}-attention seq2seq")
-    print(f"CPU: {_cpu_model()} ({os.cpu_count()} cores), BLAS: {blas_info()} "
+    print(f"CPU: {cpu_name()} ({os.cpu_count()} cores), BLAS: {blas_info()} "
           f"({blas_threads()} threads), "
           f"load average {os.getloadavg()[0]:.1f}")
     differ = sum(x != y for x, y in zip(g.sequences(), b.sequences(), strict=True))

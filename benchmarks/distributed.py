@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -37,21 +36,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from .machine import cpu_name
+
 SIZES = [2**k for k in range(10, 27, 2)]  # 1 KB, 4 KB, ..., 64 MB
 BATCHES = [16, 32, 64, 128, 256, 512]
 RANKS = [8, 64, 512]
 NETWORKS = {"10 Gbit/s": 10e9 / 8, "100 Gbit/s": 100e9 / 8}  # bytes per second (line rate)
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def _build(kind: str, distributed: bool):
@@ -344,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
             Path(args.worker).write_text(json.dumps(res))
         return 0
     machine = {
-        "cpu": _cpu_model(),
+        "cpu": cpu_name(),
         "cores": os.cpu_count(),
         "load_before": " ".join(f"{v:.1f}" for v in os.getloadavg()),
     }

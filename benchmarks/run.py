@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+from .machine import cpu_name
 from .workloads import WORKLOADS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,18 +38,8 @@ def _worker(lib: str, name: str, steps: int, warmup: int, batch: int = 0) -> dic
 
 
 def cpu_model() -> str:
-    """The CPU's model name and core count, as /proc/cpuinfo (Linux) or platform gives it."""
-    import platform
-
-    name = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                name = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{name or platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    """The CPU's model name and core count."""
+    return f"{cpu_name()}, {os.cpu_count()} cores"
 
 
 def gemm_peak() -> float:

@@ -23,20 +23,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import time
 
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+from .machine import cpu_name
 
 
 def probe(kind: str, blocks: int, steps: int, batch: int) -> dict[str, list[float]]:
@@ -106,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     from deepgrad._blas import blas_info
 
-    print(f"{_cpu_model()}; BLAS {blas_info()}; load average "
+    print(f"{cpu_name()}; BLAS {blas_info()}; load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for kind in (["cnn", "mlp"] if args.model == "both" else [args.model]):
         r = probe(kind, args.blocks, args.steps, args.batch)
